@@ -1,0 +1,1 @@
+"""Passwords, TOTP, recovery codes and session tokens."""

@@ -1,0 +1,138 @@
+"""The ``selfservice`` operator command: migrations, demo data, users, audit verification."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import UTC, date, datetime
+
+from selfservice.domain.actor import SYSTEM, Role
+from selfservice.domain.errors import DomainError
+from selfservice.i18n import t
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from selfservice.persistence import migrate
+
+    if args.action == "upgrade":
+        migrate.upgrade(args.revision or "head")
+    else:
+        migrate.downgrade(args.revision or "-1")
+    print(f"db {args.action} done")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from selfservice.demo import load_demo
+    from selfservice.persistence.db import session_scope
+    from selfservice.persistence.migrate import upgrade
+
+    upgrade()
+    with session_scope() as session:
+        added = load_demo(session)
+    print(f"demo: {added} employees added" if added else "demo: database already has employees; nothing added")
+    return 0
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import employees
+
+    password = args.password or getpass.getpass("Password: ")
+    raw = {
+        "employee_no": args.username,
+        "name": args.name,
+        "name_en": args.name_en or "",
+        "department": args.department,
+        "manager_no": args.manager or "",
+        "hire_date": args.hire_date or date.today().isoformat(),
+        "phone": args.phone,
+        "email": args.email or "",
+        "role": args.role,
+    }
+    with session_scope() as session:
+        employee_id = employees.create(session, SYSTEM, raw, password=password, now=_now())
+    print(f"user {args.username} created (employee id {employee_id}, role {args.role})")
+    return 0
+
+
+def cmd_user_reset_totp(args: argparse.Namespace) -> int:
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import auth
+
+    with session_scope() as session:
+        auth.reset_totp(session, SYSTEM, args.username, _now())
+    print(f"TOTP reset for {args.username}; they enrol again at next sign-in")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import audit
+
+    with session_scope() as session:
+        result = audit.verify(session)
+    if result.ok:
+        print(f"audit log intact: {result.checked} entries verified")
+        return 0
+    print(f"audit log BROKEN at seq {result.first_bad_seq}: {result.reason} ({result.checked} entries verified before it)", file=sys.stderr)
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="selfservice", description="selfservice operator commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "downgrade"])
+    db.add_argument("revision", nargs="?", help="target revision (upgrade: head; downgrade: -1 or base)")
+    db.set_defaults(func=cmd_db)
+
+    demo = sub.add_parser("demo", help="migrate and load the demo company into an empty database")
+    demo.set_defaults(func=cmd_demo)
+
+    user = sub.add_parser("user", help="user accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    create = user_sub.add_parser("create", help="create an employee with an account")
+    create.add_argument("--username", required=True, help="employee number, also the username")
+    create.add_argument("--name", required=True)
+    create.add_argument("--name-en")
+    create.add_argument("--department", required=True, help="department code or name")
+    create.add_argument("--manager", help="manager's employee number")
+    create.add_argument("--phone", required=True)
+    create.add_argument("--email")
+    create.add_argument("--hire-date")
+    create.add_argument("--role", choices=[r.value for r in Role], default="employee")
+    create.add_argument("--password", help="omit to be asked")
+    create.set_defaults(func=cmd_user_create)
+    reset = user_sub.add_parser("reset-totp", help="clear a user's TOTP so they enrol again")
+    reset.add_argument("username")
+    reset.set_defaults(func=cmd_user_reset_totp)
+
+    audit_cmd = sub.add_parser("audit", help="audit log")
+    audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="verify the hash chain; exit 1 naming the first bad entry")
+    verify.set_defaults(func=cmd_audit_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DomainError as error:
+        message = t("en", error.key, **error.params)
+        details = getattr(error, "errors", None)
+        if details:
+            message += " " + "; ".join(f"{e.field}: {t('en', e.key, **e.params)}" for e in details)
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

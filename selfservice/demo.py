@@ -1,0 +1,115 @@
+"""Demo company (演示数据): 4 departments, 40 people, 2 HR, 1 admin, fixed demo credentials.
+
+The credentials and TOTP secrets are printed in the README so a tester can sign in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from selfservice.auth import secrets as sec
+from selfservice.domain.actor import SYSTEM
+from selfservice.persistence.models import Department, Employee, UserAccount
+from selfservice.services import audit
+from selfservice.settings import get_settings
+
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_TOTP = {"hr01": "JBSWY3DPEHPK3PXPHRONEAAA", "hr02": "JBSWY3DPEHPK3PXPHRTWOAAA", "admin": "JBSWY3DPEHPK3PXPADMINAAA"}
+
+DEPARTMENTS = [
+    ("RD", "研发部", "R&D"),
+    ("SALES", "销售部", "Sales"),
+    ("OPS", "运营部", "Operations"),
+    ("HR", "人力资源部", "Human Resources"),
+]
+
+# (employee_no, name, name_en, department, manager_no, position, role)
+PEOPLE = [
+    ("E1001", "陈建国", "Jianguo Chen", "RD", "", "研发总监", "manager"),
+    ("E1002", "李明", "Ming Li", "RD", "E1001", "前端组长", "manager"),
+    ("E1003", "王芳", "Fang Wang", "RD", "E1001", "后端组长", "manager"),
+    ("E1004", "张伟", "Wei Zhang", "RD", "E1002", "前端工程师", "employee"),
+    ("E1005", "刘洋", "Yang Liu", "RD", "E1002", "前端工程师", "employee"),
+    ("E1006", "杨静", "Jing Yang", "RD", "E1002", "UI 设计师", "employee"),
+    ("E1007", "赵磊", "Lei Zhao", "RD", "E1003", "后端工程师", "employee"),
+    ("E1008", "黄丽", "Li Huang", "RD", "E1003", "后端工程师", "employee"),
+    ("E1009", "周杰", "Jie Zhou", "RD", "E1003", "测试工程师", "employee"),
+    ("E1010", "吴婷", "Ting Wu", "RD", "E1003", "运维工程师", "employee"),
+    ("E1011", "徐强", "Qiang Xu", "RD", "E1002", "前端工程师", "employee"),
+    ("E1012", "孙悦", "Yue Sun", "RD", "E1003", "数据工程师", "employee"),
+    ("E2001", "马超", "Chao Ma", "SALES", "", "销售总监", "manager"),
+    ("E2002", "朱琳", "Lin Zhu", "SALES", "E2001", "华东区经理", "manager"),
+    ("E2003", "胡军", "Jun Hu", "SALES", "E2001", "华南区经理", "manager"),
+    ("E2004", "郭敏", "Min Guo", "SALES", "E2002", "客户经理", "employee"),
+    ("E2005", "何涛", "Tao He", "SALES", "E2002", "客户经理", "employee"),
+    ("E2006", "高燕", "Yan Gao", "SALES", "E2002", "销售助理", "employee"),
+    ("E2007", "林峰", "Feng Lin", "SALES", "E2003", "客户经理", "employee"),
+    ("E2008", "罗娜", "Na Luo", "SALES", "E2003", "客户经理", "employee"),
+    ("E2009", "梁晨", "Chen Liang", "SALES", "E2003", "销售助理", "employee"),
+    ("E2010", "宋佳", "Jia Song", "SALES", "E2002", "客户经理", "employee"),
+    ("E3001", "郑浩", "Hao Zheng", "OPS", "", "运营总监", "manager"),
+    ("E3002", "谢雪", "Xue Xie", "OPS", "E3001", "仓储主管", "manager"),
+    ("E3003", "韩冰", "Bing Han", "OPS", "E3001", "客服主管", "manager"),
+    ("E3004", "唐宇", "Yu Tang", "OPS", "E3002", "仓管员", "employee"),
+    ("E3005", "冯刚", "Gang Feng", "OPS", "E3002", "仓管员", "employee"),
+    ("E3006", "董倩", "Qian Dong", "OPS", "E3002", "物流专员", "employee"),
+    ("E3007", "萧然", "Ran Xiao", "OPS", "E3003", "客服专员", "employee"),
+    ("E3008", "程露", "Lu Cheng", "OPS", "E3003", "客服专员", "employee"),
+    ("E3009", "曹阳", "Yang Cao", "OPS", "E3003", "客服专员", "employee"),
+    ("E3010", "袁野", "Ye Yuan", "OPS", "E3002", "司机", "employee"),
+    ("E3011", "邓超", "Chao Deng", "OPS", "E3003", "客服专员", "employee"),
+    ("E3012", "许晴", "Qing Xu", "OPS", "E3002", "仓管员", "employee"),
+    ("E4001", "沈红", "Hong Shen", "HR", "", "人力资源总监", "manager"),
+    ("hr01", "彭丽华", "Lihua Peng", "HR", "E4001", "HRBP", "hr"),
+    ("hr02", "蒋文", "Wen Jiang", "HR", "E4001", "薪酬专员", "hr"),
+    ("E4004", "田甜", "Tian Tian", "HR", "E4001", "招聘专员", "employee"),
+    ("E4005", "潘宁", "Ning Pan", "HR", "E4001", "行政专员", "employee"),
+    ("admin", "系统管理员", "System Admin", "HR", "E4001", "IT 管理员", "admin"),
+]
+
+
+def load_demo(session: Session, today: date | None = None) -> int:
+    """Insert the demo company into an empty database; returns the number of employees added."""
+    if session.exec(select(Employee).limit(1)).first() is not None:
+        return 0
+    settings = get_settings()
+    today = today or date.today()
+    now = datetime.now(UTC)
+    departments = {code: Department(code=code, name=name, name_en=en) for code, name, en in DEPARTMENTS}
+    session.add_all(departments.values())
+    session.flush()
+    password_hash = sec.hash_password(DEMO_PASSWORD)
+    employees: dict[str, Employee] = {}
+    for index, (no, name, name_en, dept, _mgr, position, _role) in enumerate(PEOPLE):
+        employees[no] = Employee(
+            employee_no=no,
+            name=name,
+            name_en=name_en,
+            department_id=departments[dept].id,  # type: ignore[arg-type]
+            position=position,
+            hire_date=today - timedelta(days=90 + 37 * index),
+            phone=f"+86138{index:04d}{(index * 7919) % 10000:04d}",
+            email=f"{name_en.split()[0].lower()}.{name_en.split()[-1].lower()}@example.com",
+            address=f"上海市浦东新区张江路 {100 + index} 号",
+            emergency_contact_name=f"{name[0]}家属",
+            emergency_contact_phone=f"+86139{index:04d}{(index * 104729) % 10000:04d}",
+        )
+    session.add_all(employees.values())
+    session.flush()
+    for no, _n, _e, dept, mgr, _p, role in PEOPLE:
+        if mgr:
+            employees[no].manager_id = employees[mgr].id
+        if not mgr and role == "manager":
+            departments[dept].head_employee_id = employees[no].id
+        account = UserAccount(employee_id=employees[no].id, username=no, role=role, password_hash=password_hash)  # type: ignore[arg-type]
+        if no in DEMO_TOTP:
+            account.totp_secret_enc = sec.encrypt_secret(settings.secret_key, DEMO_TOTP[no])
+            account.totp_enabled = True
+        session.add(account)
+    session.flush()
+    audit.append(
+        session, SYSTEM, "demo.loaded", "company", "demo", after={"departments": len(DEPARTMENTS), "employees": len(PEOPLE)}, at=now
+    )
+    return len(PEOPLE)

@@ -1,0 +1,165 @@
+"""Employee records (员工档案): field rules shared by the edit form, the import and the CLI."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from selfservice.domain.actor import Role
+
+EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+MAX_NAME = 64
+
+
+class EmployeeStatus(StrEnum):
+    active = "active"
+    inactive = "inactive"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid field: the i18n key of the reason and its parameters."""
+
+    field: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EmployeeDraft:
+    """A validated employee record, ready to be stored. Phone numbers are E.164."""
+
+    employee_no: str
+    name: str
+    department: str
+    hire_date: date
+    phone: str
+    name_en: str = ""
+    manager_no: str = ""
+    email: str = ""
+    position: str = ""
+    role: Role = Role.employee
+
+
+def normalize_phone(raw: str, region: str = "CN") -> str | None:
+    """The E.164 form of a valid phone number, or None (uses Google's libphonenumber rules)."""
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_email(raw: str) -> str | None:
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def parse_date(raw: Any) -> date | None:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = str(raw or "").strip()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return str(raw).strip()
+
+
+REQUIRED = ("employee_no", "name", "department", "hire_date", "phone")
+IMPORTABLE_ROLES = (Role.employee, Role.manager)
+
+
+def validate_employee(
+    raw: Mapping[str, Any], *, phone_region: str = "CN", allowed_roles=tuple(Role)
+) -> tuple[EmployeeDraft | None, list[FieldError]]:
+    """Check one employee's fields; return the draft or every field error found."""
+    errors: list[FieldError] = []
+    values = {key: _text(raw.get(key)) for key in (*REQUIRED, "name_en", "manager_no", "email", "position", "role")}
+    for key in REQUIRED:
+        if not values[key] and not (key == "hire_date" and raw.get(key)):
+            errors.append(FieldError(key, "field.required"))
+    if values["employee_no"] and not EMPLOYEE_NO.match(values["employee_no"]):
+        errors.append(FieldError("employee_no", "field.employee_no_format"))
+    for key in ("name", "name_en", "position"):
+        if len(values[key]) > MAX_NAME:
+            errors.append(FieldError(key, "field.too_long", {"max": MAX_NAME}))
+        if any(ord(ch) < 32 for ch in values[key]):
+            errors.append(FieldError(key, "field.control_chars"))
+    hire = parse_date(raw.get("hire_date"))
+    if values["hire_date"] and hire is None:
+        errors.append(FieldError("hire_date", "field.date_format", {"value": values["hire_date"][:20]}))
+    phone = normalize_phone(values["phone"], phone_region) if values["phone"] else None
+    if values["phone"] and phone is None:
+        errors.append(FieldError("phone", "field.phone_invalid", {"value": values["phone"][:20]}))
+    email = ""
+    if values["email"]:
+        email = normalize_email(values["email"]) or ""
+        if not email:
+            errors.append(FieldError("email", "field.email_invalid", {"value": values["email"][:64]}))
+    role = Role.employee
+    if values["role"]:
+        try:
+            role = Role(values["role"].lower())
+        except ValueError:
+            role = None  # type: ignore[assignment]
+        if role is None or role not in allowed_roles:
+            errors.append(FieldError("role", "field.role_invalid", {"value": values["role"][:20]}))
+    if values["manager_no"] and values["manager_no"] == values["employee_no"]:
+        errors.append(FieldError("manager_no", "field.manager_self"))
+    if errors:
+        return None, errors
+    return (
+        EmployeeDraft(
+            employee_no=values["employee_no"],
+            name=values["name"],
+            name_en=values["name_en"],
+            department=values["department"],
+            manager_no=values["manager_no"],
+            hire_date=hire,  # type: ignore[arg-type]
+            phone=phone,  # type: ignore[arg-type]
+            email=email,
+            position=values["position"],
+            role=role,
+        ),
+        [],
+    )
+
+
+def find_manager_cycle(manager_of: Mapping[str, str]) -> list[str] | None:
+    """Return one cycle in the employee → manager relation, or None if it is a forest."""
+    state: dict[str, int] = {}
+    for start in manager_of:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and state.get(node, 0) == 0:
+            state[node] = 1
+            path.append(node)
+            node = manager_of.get(node) or None
+        if node is not None and state.get(node) == 1:
+            return path[path.index(node) :]
+        for visited in path:
+            state[visited] = 2
+    return None

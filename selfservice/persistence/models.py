@@ -1,0 +1,121 @@
+"""sqlmodel tables. Times are stored as naive UTC and returned as aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores UTC without a zone (same on SQLite and PostgreSQL); reads back aware UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use aware UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Department(SQLModel, table=True):
+    """部门."""
+
+    __tablename__ = "department"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=64)
+    name_en: str = Field(default="", max_length=64)
+    head_employee_id: int | None = Field(default=None)
+
+
+class Employee(SQLModel, table=True):
+    """员工档案: one person employed by the company."""
+
+    __tablename__ = "employee"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_no: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=64, index=True)
+    name_en: str = Field(default="", max_length=64)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="employee.id", index=True)
+    position: str = Field(default="", max_length=64)
+    hire_date: date
+    status: str = Field(default="active", max_length=16)
+    phone: str = Field(default="", max_length=20)
+    email: str = Field(default="", max_length=254)
+    address: str = Field(default="", max_length=200)
+    emergency_contact_name: str = Field(default="", max_length=64)
+    emergency_contact_phone: str = Field(default="", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserAccount(SQLModel, table=True):
+    """A sign-in identity for one employee. Secrets are hashed or encrypted, never plain."""
+
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", unique=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    role: str = Field(default="employee", max_length=16)
+    language: str = Field(default="zh-CN", max_length=8)
+    totp_secret_enc: str | None = Field(default=None, max_length=255)
+    totp_enabled: bool = Field(default=False)
+    totp_last_step: int | None = Field(default=None, sa_type=sa.BigInteger)
+    recovery_code_hashes: str = Field(default="[]", sa_type=sa.Text)
+    failed_attempts: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side session. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    stage: str = Field(default="full", max_length=8)  # full | totp | enrol
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    user_agent: str = Field(default="", max_length=255)
+
+
+class AuditEntry(SQLModel, table=True):
+    """操作日志: append-only, hash-chained. Triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor_id: int | None = Field(default=None)
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=64, index=True)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    before_json: str | None = Field(default=None, sa_type=sa.Text)
+    after_json: str | None = Field(default=None, sa_type=sa.Text)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+sa.Index("ix_audit_log_entity", AuditEntry.entity, AuditEntry.entity_id)  # type: ignore[arg-type]

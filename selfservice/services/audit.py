@@ -1,0 +1,93 @@
+"""Appending to and verifying the hash-chained audit log (操作日志)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from selfservice.domain.actor import Actor
+from selfservice.domain.audit import GENESIS_HASH, ChainEntry, VerifyResult, canonical_json, entry_hash, verify_chain
+from selfservice.persistence.models import AuditEntry, utcnow
+
+_PG_AUDIT_LOCK = 7_100_001  # advisory lock key serialising appends on PostgreSQL
+
+
+def append(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Add the next entry of the chain inside the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(sa.text(f"SELECT pg_advisory_xact_lock({_PG_AUDIT_LOCK})"))  # type: ignore[call-overload]
+    last = session.exec(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()  # type: ignore[union-attr]
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    chain = ChainEntry(
+        seq=seq,
+        at=at or utcnow(),
+        actor_id=actor.account_id if actor else None,
+        actor=actor.label if actor else "anonymous",
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before_json=None if before is None else canonical_json(before),
+        after_json=None if after is None else canonical_json(after),
+        prev_hash=prev_hash,
+    )
+    row = AuditEntry(
+        seq=chain.seq,
+        at=chain.at,
+        actor_id=chain.actor_id,
+        actor=chain.actor,
+        action=chain.action,
+        entity=chain.entity,
+        entity_id=chain.entity_id,
+        before_json=chain.before_json,
+        after_json=chain.after_json,
+        prev_hash=chain.prev_hash,
+        hash=entry_hash(chain),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _as_chain(row: AuditEntry) -> ChainEntry:
+    return ChainEntry(
+        seq=row.seq,
+        at=row.at,
+        actor_id=row.actor_id,
+        actor=row.actor,
+        action=row.action,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        before_json=row.before_json,
+        after_json=row.after_json,
+        prev_hash=row.prev_hash,
+    )
+
+
+def verify(session: Session, batch: int = 5000) -> VerifyResult:
+    """Walk the whole chain in sequence order, streaming in batches."""
+
+    def entries():
+        last_seq = 0
+        while True:
+            rows = session.exec(
+                select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)  # type: ignore[arg-type]
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _as_chain(row), row.hash
+            last_seq = rows[-1].seq
+
+    return verify_chain(entries())

@@ -1,0 +1,24 @@
+"""Small helpers shared by tests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyotp
+from sqlmodel import Session, select
+
+from selfservice.domain.actor import Actor, Role
+from selfservice.persistence.models import AuditEntry, UserAccount
+
+
+def actor_for(session: Session, username: str) -> Actor:
+    account = session.exec(select(UserAccount).where(UserAccount.username == username)).one()
+    return Actor(account.id or 0, account.employee_id, account.username, Role(account.role))
+
+
+def totp_code(secret: str, moment: datetime) -> str:
+    return pyotp.TOTP(secret).at(moment)
+
+
+def audit_count(session: Session) -> int:
+    return len(session.exec(select(AuditEntry.seq)).all())

@@ -1,0 +1,80 @@
+"""The audit log refuses edits, and `selfservice audit verify` finds any tampering."""
+
+import pytest
+import sqlalchemy as sa
+
+from selfservice.cli import main
+from selfservice.domain.actor import SYSTEM
+from selfservice.services import audit
+
+
+@pytest.fixture
+def chain(demo, now):
+    """A demo database with a dozen audit entries."""
+    for i in range(10):
+        audit.append(demo, SYSTEM, "test.event", "employee", i, before={"n": i}, after={"n": i + 1, "名": "张"}, at=now)
+    demo.commit()
+    return demo
+
+
+def run_verify(capsys) -> tuple[int, str]:
+    code = main(["audit", "verify"])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def attacker(session, *statements):
+    """Someone with database access drops the guard triggers first, then tampers."""
+    connection = session.connection()
+    connection.execute(sa.text("DROP TRIGGER audit_log_no_update"))
+    connection.execute(sa.text("DROP TRIGGER audit_log_no_delete"))
+    for statement in statements:
+        connection.execute(sa.text(statement))
+    session.commit()
+
+
+def test_intact_chain_verifies(chain, capsys):
+    code, out = run_verify(capsys)
+    assert code == 0 and "11 entries" in out
+
+
+def test_update_and_delete_are_refused_by_the_database(chain):
+    with pytest.raises(sa.exc.DatabaseError):
+        chain.connection().execute(sa.text("UPDATE audit_log SET action='x' WHERE seq=2"))
+    chain.rollback()
+    with pytest.raises(sa.exc.DatabaseError):
+        chain.connection().execute(sa.text("DELETE FROM audit_log WHERE seq=2"))
+    chain.rollback()
+
+
+@pytest.mark.parametrize("column", ["action", "actor", "after_json", "entity_id", "at", "hash"])
+def test_one_changed_byte_is_found(chain, capsys, column):
+    if column == "at":
+        attacker(chain, "UPDATE audit_log SET at = datetime(at, '+1 second') WHERE seq = 5")
+    else:
+        attacker(chain, f"UPDATE audit_log SET {column} = substr({column}, 1, length({column}) - 1) || 'X' WHERE seq = 5")
+    code, out = run_verify(capsys)
+    assert code == 1 and "seq 5" in out
+
+
+def test_removed_entry_is_found(chain, capsys):
+    attacker(chain, "DELETE FROM audit_log WHERE seq = 4")
+    code, out = run_verify(capsys)
+    assert code == 1 and "seq 4" in out
+
+
+def test_removed_last_entry_is_not_hidden_by_gap_rules(chain, capsys):
+    attacker(chain, "DELETE FROM audit_log WHERE seq = 3", "UPDATE audit_log SET seq = seq - 1 WHERE seq > 3")
+    code, out = run_verify(capsys)
+    assert code == 1 and "seq 3" in out
+
+
+def test_swapped_entries_are_found(chain, capsys):
+    attacker(
+        chain,
+        "UPDATE audit_log SET seq = -6 WHERE seq = 6",
+        "UPDATE audit_log SET seq = 6 WHERE seq = 7",
+        "UPDATE audit_log SET seq = 7 WHERE seq = -6",
+    )
+    code, out = run_verify(capsys)
+    assert code == 1 and "seq 6" in out
