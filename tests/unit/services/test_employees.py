@@ -5,7 +5,7 @@ import pytest
 from sqlmodel import select
 
 from selfservice.demo import DEMO_PASSWORD
-from selfservice.domain.errors import NotPermitted
+from selfservice.domain.errors import DomainError, NotPermitted
 from selfservice.persistence.models import Employee
 from selfservice.services import auth, employees
 from tests.helpers import actor_for, audit_count
@@ -100,8 +100,9 @@ def test_deactivation_ends_sessions_at_once(demo, now):
     employees.set_active(demo, actor_for(demo, "hr01"), actor_for(demo, "E1004").employee_id, False, now)
     demo.commit()
     assert auth.resolve(demo, token, now) is None
-    with pytest.raises(Exception):
+    with pytest.raises(DomainError) as refused:
         auth.begin_sign_in(demo, "E1004", DEMO_PASSWORD, now + timedelta(seconds=1))
+    assert refused.value.key == "auth.inactive"
 
 
 def test_non_hr_cannot_change_people(demo, now):

@@ -1,0 +1,17 @@
+"""Reflex configuration. Application settings live in selfservice/settings.py (SELFSERVICE_*)."""
+
+import os
+
+import reflex as rx
+
+_origins = os.environ.get("SELFSERVICE_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
+
+config = rx.Config(
+    app_name="selfservice",
+    app_module_import="selfservice.app",
+    telemetry_enabled=False,
+    cors_allowed_origins=[o.strip() for o in _origins.split(",") if o.strip()],
+    show_built_with_reflex=False,
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="teal", radius="medium"))],
+    disable_plugins=["reflex_base.plugins.sitemap.SitemapPlugin"],
+)

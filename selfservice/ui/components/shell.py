@@ -1,0 +1,92 @@
+"""The app shell: a header that fits 390 px (name, language switch, menu) and the page body."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from selfservice.ui import routes
+from selfservice.ui.i18n import T
+from selfservice.ui.session import SessionState
+
+
+def language_button() -> rx.Component:
+    return rx.button(
+        T("lang.switch"),
+        on_click=SessionState.toggle_language,
+        variant="soft",
+        size="2",
+        id="lang-switch",
+    )
+
+
+def _item(label: str, href: str, test_id: str) -> rx.Component:
+    return rx.menu.item(rx.link(T(label), href=href, underline="none", color="inherit", width="100%"), id=test_id)
+
+
+def menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(rx.button(rx.icon("menu", size=18), T("nav.menu"), variant="soft", size="2", id="nav-menu")),
+        rx.menu.content(
+            _item("nav.home", routes.HOME, "nav-home"),
+            rx.cond(SessionState.is_manager_plus, _item("nav.directory", routes.DIRECTORY, "nav-directory")),
+            rx.cond(SessionState.is_hr_plus, _item("nav.import", routes.IMPORT, "nav-import")),
+            _item("nav.security", routes.SECURITY, "nav-security"),
+            rx.menu.separator(),
+            rx.menu.item(T("nav.sign_out"), on_click=SessionState.sign_out, color="tomato", id="nav-sign-out"),
+        ),
+    )
+
+
+def header(signed_in: bool = True) -> rx.Component:
+    return rx.hstack(
+        rx.link(
+            rx.hstack(rx.icon("shield-check", size=22), rx.text(T("app.name"), weight="bold", size="4"), align="center", spacing="2"),
+            href=routes.HOME if signed_in else routes.LOGIN,
+            underline="none",
+            color="inherit",
+        ),
+        rx.spacer(),
+        language_button(),
+        menu() if signed_in else rx.fragment(),
+        align="center",
+        spacing="2",
+        padding_x="1em",
+        padding_y="0.6em",
+        border_bottom="1px solid var(--gray-a5)",
+        background="var(--color-panel-solid)",
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+    )
+
+
+def page(*children: rx.Component, signed_in: bool = True, title_key: str | None = None) -> rx.Component:
+    """A page: header, then a single column body (max 960 px)."""
+    body = [rx.heading(T(title_key), size="6", id="page-title")] if title_key else []
+    return rx.box(
+        header(signed_in),
+        rx.box(
+            rx.vstack(*body, *children, spacing="4", width="100%"),
+            padding="1em",
+            max_width="960px",
+            margin_x="auto",
+            width="100%",
+        ),
+        min_height="100vh",
+        background="var(--gray-2)",
+    )
+
+
+def field_row(label_key: str, value: rx.Var | str, test_id: str = "") -> rx.Component:
+    return rx.hstack(
+        rx.text(T(label_key), color_scheme="gray", size="2", min_width="7em"),
+        rx.text(value, size="2", weight="medium", id=test_id or None),
+        spacing="3",
+        width="100%",
+        align="start",
+    )
+
+
+def card(*children: rx.Component, **props) -> rx.Component:
+    return rx.card(rx.vstack(*children, spacing="2", width="100%"), width="100%", **props)

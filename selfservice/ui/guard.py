@@ -1,0 +1,150 @@
+"""Authorization that cannot be forgotten: every public event handler declares who may call it.
+
+Any browser can call any public state method with any arguments (see PLATFORM.md), so each one
+is wrapped by :func:`handler`, which, before the body runs:
+
+1. validates the arguments against the handler's annotations with pydantic (strict types,
+   strings capped at ``MAX_TEXT`` unless annotated otherwise, unknown keys refused);
+2. re-reads the session from the database (never from a client-controlled var alone) and
+   refuses anonymous callers, expired or revoked sessions, and deactivated accounts;
+3. checks the caller's role.
+
+The body receives the :class:`Actor`. Services then check object-level scope themselves.
+A test enumerates every handler of every state and fails if one is not declared here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, get_type_hints
+
+import pydantic
+import reflex as rx
+from pydantic import ConfigDict, StringConstraints
+
+from selfservice.domain.actor import Actor, Role
+from selfservice.domain.errors import DomainError
+from selfservice.i18n import t
+from selfservice.persistence.db import session_scope
+from selfservice.services import auth
+from selfservice.ui import routes
+
+MAX_TEXT = 1000
+AUTHZ_ATTR = "__selfservice_authz__"
+log = logging.getLogger("selfservice.ui")
+
+
+class Form(pydantic.BaseModel):
+    """Base for form payloads: unknown keys and non-string values are refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_max_length=MAX_TEXT)
+
+
+def _args_model(fn: Callable, skip: int) -> type[pydantic.BaseModel]:
+    hints = get_type_hints(fn, include_extras=True)
+    fields: dict[str, Any] = {}
+    for parameter in list(inspect.signature(fn).parameters.values())[skip:]:
+        annotation = hints.get(parameter.name, Any)
+        if annotation is str:
+            annotation = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+        default = ... if parameter.default is inspect.Parameter.empty else parameter.default
+        fields[parameter.name] = (annotation, default)
+    config = ConfigDict(extra="forbid", strict=True, arbitrary_types_allowed=True)
+    return pydantic.create_model(f"{fn.__qualname__}.args", __config__=config, **fields)
+
+
+def _wire_type(annotation: Any) -> Any:
+    """What Reflex sees: a form model arrives from the browser as a plain dict."""
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return dict[str, Any]
+    return annotation
+
+
+def resolve_actor_sync(token: Any) -> Actor | None:
+    if not isinstance(token, str) or not token:
+        return None
+    with session_scope() as session:
+        return auth.resolve(session, token, datetime.now(UTC))
+
+
+def _lang(state: Any) -> str:
+    lang = getattr(state, "lang", "zh-CN")
+    return lang if lang in ("zh-CN", "en") else "zh-CN"
+
+
+def refuse(state: Any, key: str, redirect: str | None = None) -> list:
+    events: list = [rx.toast.error(t(_lang(state), key), id=key)]
+    if redirect:
+        events.append(rx.redirect(redirect))
+    return events
+
+
+def handler(*roles: Role, public: bool = False, background: bool = False) -> Callable:
+    """Declare an event handler and who may call it.
+
+    ``public=True``: anyone, signed in or not (the body gets no actor). Otherwise the body's
+    second parameter is the actor, and the caller must hold one of ``roles`` (any signed-in
+    user when none are given).
+    """
+
+    def decorate(fn: Callable) -> Any:
+        skip = 1 if public else 2
+        model = _args_model(fn, skip)
+        signature = inspect.signature(fn)
+        resolved = get_type_hints(fn)
+        hints = {k: _wire_type(v) for k, v in resolved.items() if k != "actor"}
+        public_params = list(signature.parameters.values())
+        public_params = [public_params[0], *(p.replace(annotation=hints.get(p.name, Any)) for p in public_params[skip:])]
+
+        @functools.wraps(fn)
+        async def wrapper(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                bound = inspect.Signature(public_params).bind(self, *args, **kwargs)
+                values = model.model_validate(dict(list(bound.arguments.items())[1:]))
+            except (TypeError, pydantic.ValidationError) as error:
+                log.warning("refused %s: bad arguments (%s)", fn.__qualname__, type(error).__name__)
+                return refuse(self, "error.bad_arguments")
+            call_args = {name: getattr(values, name) for name in type(values).model_fields}
+            if public:
+                return await fn(self, **call_args)
+            if background:
+                async with self:
+                    token = self.session_token
+            else:
+                token = self.session_token
+            actor = await asyncio.to_thread(resolve_actor_sync, token)
+            if actor is None:
+                return refuse(self, "error.not_signed_in", routes.LOGIN)
+            if roles and not actor.has_role(*roles):
+                return refuse(self, "error.not_permitted")
+            try:
+                return await fn(self, actor, **call_args)
+            except DomainError as error:
+                return [rx.toast.error(t(_lang(self), error.key, **error.params))]
+
+        wrapper.__signature__ = signature.replace(parameters=public_params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = hints
+        del wrapper.__wrapped__  # Reflex must see the public signature, not the body's
+        setattr(wrapper, AUTHZ_ATTR, {"roles": tuple(roles), "public": public})
+        return rx.event(wrapper, background=True) if background else rx.event(wrapper)
+
+    return decorate
+
+
+async def run(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Run a service function in a worker thread inside one unit of work (commit or roll back)."""
+
+    def work() -> Any:
+        with session_scope() as session:
+            return fn(session, *args, **kwargs)
+
+    return await asyncio.to_thread(work)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,71 @@
+"""Employee home (我的主页): the employee's own profile, read-only for now."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import reflex as rx
+
+from selfservice.domain.actor import Actor
+from selfservice.services import employees
+from selfservice.ui.components.shell import card, field_row, page
+from selfservice.ui.guard import handler, run
+from selfservice.ui.i18n import T, T_var
+from selfservice.ui.session import SessionState
+
+
+class HomeState(SessionState):
+    profile: dict[str, str] = {}
+
+    @handler()
+    async def load(self, actor: Actor):
+        view = await run(employees.profile, actor, actor.employee_id)
+        self.profile = {k: str(v) for k, v in asdict(view).items()}
+        await self._fill_shell(actor)
+
+
+def _value(key: str) -> rx.Var:
+    value = HomeState.profile.get(key, "")
+    return rx.cond(value != "", value, T("home.not_set"))
+
+
+def home_page() -> rx.Component:
+    name = rx.cond(
+        (SessionState.lang == "en") & (HomeState.profile.get("name_en", "") != ""),
+        HomeState.profile.get("name_en", ""),
+        HomeState.profile.get("name", ""),
+    )
+    department = rx.cond(SessionState.lang == "en", HomeState.profile.get("department_en", ""), HomeState.profile.get("department", ""))
+    return page(
+        rx.vstack(
+            rx.heading(name, size="6", id="home-name"),
+            rx.hstack(
+                rx.badge(T_var("role." + HomeState.profile.get("role", "employee").to(str)), size="2", id="home-role"),
+                rx.text(HomeState.profile.get("position", ""), color_scheme="gray", size="2"),
+                spacing="2",
+            ),
+            spacing="1",
+        ),
+        card(
+            rx.heading(T("home.title"), size="3"),
+            field_row("field.employee_no", HomeState.profile.get("employee_no", ""), "home-employee-no"),
+            field_row("field.department", department, "home-department"),
+            field_row("field.manager", _value("manager"), "home-manager"),
+            field_row("field.hire_date", HomeState.profile.get("hire_date", "")),
+        ),
+        card(
+            rx.heading(T("home.contact_title"), size="3"),
+            field_row("field.phone", _value("phone"), "home-phone"),
+            field_row("field.email", _value("email")),
+            field_row("field.address", _value("address")),
+            field_row(
+                "field.emergency_contact",
+                rx.cond(
+                    HomeState.profile.get("emergency_contact_name", "") != "",
+                    HomeState.profile.get("emergency_contact_name", "") + " " + HomeState.profile.get("emergency_contact_phone", ""),
+                    T("home.not_set"),
+                ),
+            ),
+            rx.text(T("home.contact_readonly"), size="1", color_scheme="gray"),
+        ),
+    )

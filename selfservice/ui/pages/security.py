@@ -1,0 +1,115 @@
+"""Account security: TOTP enrolment with a QR code, recovery codes, sign out everywhere."""
+
+from __future__ import annotations
+
+import reflex as rx
+from pydantic import Field
+
+from selfservice.domain.actor import Actor
+from selfservice.services import auth
+from selfservice.ui.components.shell import card, page
+from selfservice.ui.guard import Form, handler, now, run
+from selfservice.ui.i18n import T
+from selfservice.ui.pages.login import recovery_list
+from selfservice.ui.session import SessionState
+
+
+class CodeOnlyForm(Form):
+    code: str = Field(max_length=32)
+
+
+class SecurityState(SessionState):
+    totp_enabled: bool = False
+    totp_required: bool = False
+    recovery_left: int = 0
+    qr: str = ""
+    secret: str = ""
+    new_codes: list[str] = []
+
+    async def _refresh(self, actor: Actor) -> None:
+        view = await run(auth.security_view, actor)
+        self.totp_enabled, self.totp_required, self.recovery_left = view.totp_enabled, view.totp_required, view.recovery_codes_left
+
+    @handler()
+    async def load(self, actor: Actor):
+        self.qr, self.secret, self.new_codes = "", "", []
+        await self._refresh(actor)
+        await self._fill_shell(actor)
+
+    @handler()
+    async def start_enrolment(self, actor: Actor):
+        step = await run(auth.start_enrolment, actor, now())
+        self.qr, self.secret = step.qr_data_url, step.secret
+
+    @handler()
+    async def confirm_enrolment(self, actor: Actor, form: CodeOnlyForm):
+        self.new_codes = await run(auth.confirm_enrolment, actor, form.code, now())
+        self.qr, self.secret = "", ""
+        await self._refresh(actor)
+        return rx.toast.success(self._t("security.enabled"))
+
+    @handler()
+    async def regenerate_codes(self, actor: Actor, form: CodeOnlyForm):
+        self.new_codes = await run(auth.regenerate_recovery_codes, actor, form.code, now())
+        await self._refresh(actor)
+
+
+def _code_form(on_submit, button_key: str, test_id: str) -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.input(name="code", placeholder=T("signin.code"), max_length=32, auto_complete="one-time-code", id=f"{test_id}-code"),
+            rx.button(T(button_key), type="submit", id=f"{test_id}-submit"),
+            wrap="wrap",
+        ),
+        on_submit=on_submit,
+        reset_on_submit=True,
+    )
+
+
+def security_page() -> rx.Component:
+    return page(
+        card(
+            rx.heading(rx.cond(SecurityState.totp_enabled, T("security.totp_on"), T("security.totp_off")), size="3", id="totp-status"),
+            rx.cond(
+                SecurityState.totp_enabled,
+                rx.vstack(
+                    rx.text(
+                        rx.cond(SessionState.lang == "en", "Recovery codes left: ", "剩余恢复码：") + SecurityState.recovery_left.to(str),
+                        size="2",
+                    ),
+                    rx.text(T("security.regenerate_hint"), size="2", color_scheme="gray"),
+                    _code_form(SecurityState.regenerate_codes, "security.regenerate", "regenerate"),
+                ),
+                rx.cond(
+                    SecurityState.qr != "",
+                    rx.vstack(
+                        rx.text(T("signin.enrol_hint"), size="2", color_scheme="gray"),
+                        rx.image(src=SecurityState.qr, width="200px", height="200px", alt="TOTP QR", id="security-qr"),
+                        rx.text(T("signin.secret"), size="1", color_scheme="gray"),
+                        rx.code(SecurityState.secret, id="security-secret"),
+                        _code_form(SecurityState.confirm_enrolment, "security.confirm", "enrol"),
+                    ),
+                    rx.button(T("security.enrol"), on_click=SecurityState.start_enrolment, id="security-enrol"),
+                ),
+            ),
+            rx.cond(
+                SecurityState.new_codes.length() > 0,
+                rx.vstack(
+                    rx.heading(T("signin.recovery_title"), size="3"),
+                    rx.text(T("signin.recovery_hint"), size="2"),
+                    recovery_list(SecurityState.new_codes),
+                    width="100%",
+                ),
+            ),
+        ),
+        card(
+            rx.button(
+                T("security.sign_out_all"),
+                on_click=SessionState.sign_out_everywhere,
+                color_scheme="red",
+                variant="soft",
+                id="sign-out-everywhere",
+            )
+        ),
+        title_key="security.title",
+    )

@@ -1,0 +1,67 @@
+"""The signed-in session as the UI sees it: token and language live in the browser,
+everything else is re-read from the database on each event (see ``guard.handler``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from selfservice.domain.actor import Actor
+from selfservice.i18n import t
+from selfservice.services import auth, employees
+from selfservice.ui import routes
+from selfservice.ui.guard import handler, now, resolve_actor_sync, run
+
+
+class SessionState(rx.State):
+    """Base of every page state. Holds only what the browser may see."""
+
+    session_token: str = rx.LocalStorage("", name="ss_session", sync=True)
+    lang: str = rx.LocalStorage("zh-CN", name="ss_lang", sync=True)
+    me_name: str = ""
+    me_role: str = ""
+
+    @rx.var
+    def is_manager_plus(self) -> bool:
+        """Display only: whether to show manager menu items (handlers check for real)."""
+        return self.me_role in ("manager", "hr", "admin")
+
+    @rx.var
+    def is_hr_plus(self) -> bool:
+        return self.me_role in ("hr", "admin")
+
+    def _t(self, key: str, **params) -> str:
+        return t(self.lang if self.lang in ("zh-CN", "en") else "zh-CN", key, **params)
+
+    async def _fill_shell(self, actor: Actor) -> None:
+        view = await run(employees.profile, actor, actor.employee_id)
+        self.me_name = view.name_en if self.lang == "en" and view.name_en else view.name
+        self.me_role = actor.role.value
+
+    @handler(public=True)
+    async def toggle_language(self):
+        """Switch zh-CN ↔ en; remembered in the browser and, when signed in, on the account."""
+        self.lang = "en" if self.lang != "en" else "zh-CN"
+        actor = await asyncio.to_thread(resolve_actor_sync, self.session_token)
+        if actor is not None:
+            await run(auth.set_language, actor, self.lang)
+
+    @handler()
+    async def load_shell(self, actor: Actor):
+        """on_load of every signed-in page: fills the header and menu."""
+        await self._fill_shell(actor)
+
+    @handler()
+    async def sign_out(self, actor: Actor):
+        await run(auth.sign_out, self.session_token, now())
+        self.session_token = ""
+        self.me_name = ""
+        self.me_role = ""
+        return rx.redirect(routes.LOGIN)
+
+    @handler()
+    async def sign_out_everywhere(self, actor: Actor):
+        await run(auth.sign_out_everywhere, actor, now())
+        self.session_token = ""
+        return [rx.toast.success(self._t("security.signed_out_all")), rx.redirect(routes.LOGIN)]

@@ -1,0 +1,32 @@
+"""Steps shared by the browser journeys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pyotp
+from playwright.sync_api import Page, expect
+
+from selfservice.demo import DEMO_PASSWORD, DEMO_TOTP
+
+
+def sign_in(page: Page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base}/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    page.locator("#signin-submit").click()
+
+
+def fresh_totp(username: str) -> str:
+    """A code from a time step not used before (waits for the next step if needed)."""
+    totp = pyotp.TOTP(DEMO_TOTP[username])
+    now = datetime.now(UTC)
+    return totp.at(now)
+
+
+def sign_in_with_totp(page: Page, base: str, username: str) -> None:
+    sign_in(page, base, username)
+    expect(page.locator("#code")).to_be_visible()
+    page.locator("#code").fill(fresh_totp(username))
+    page.locator("#code-submit").click()
+    expect(page.locator("#nav-menu")).to_be_visible()

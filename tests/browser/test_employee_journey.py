@@ -1,0 +1,48 @@
+"""An employee on a phone signs in, sees their home, switches language, signs out."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import shot
+from tests.browser.flows import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_employee_signs_in_and_sees_own_home(phone, app_server):
+    sign_in(phone, app_server.url, "E1004")
+    expect(phone.locator("#home-name")).to_have_text("张伟")
+    expect(phone.locator("#home-employee-no")).to_have_text("E1004")
+    expect(phone.locator("#home-department")).to_have_text("研发部")
+    expect(phone.locator("#home-manager")).to_contain_text("李明")
+    shot(phone, "phone-home-zh")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"page scrolls sideways at 390 px ({width})"
+
+
+def test_language_switch_changes_page_text_and_is_remembered(phone, app_server):
+    sign_in(phone, app_server.url, "E1005")
+    expect(phone.locator("#home-department")).to_have_text("研发部")
+    phone.locator("#lang-switch").click()
+    expect(phone.locator("#home-department")).to_have_text("R&D")
+    expect(phone.locator("#home-name")).to_have_text("Yang Liu")
+    shot(phone, "phone-home-en")
+    phone.reload()
+    expect(phone.locator("#home-department")).to_have_text("R&D")
+    phone.locator("#lang-switch").click()
+    expect(phone.locator("#home-department")).to_have_text("研发部")
+
+
+def test_wrong_password_shows_translated_error(phone, app_server):
+    sign_in(phone, app_server.url, "E1006", "wrong-password")
+    expect(phone.locator("#signin-error")).to_have_text("用户名或密码错误。")
+
+
+def test_sign_out_returns_to_sign_in(phone, app_server):
+    sign_in(phone, app_server.url, "E1007")
+    expect(phone.locator("#home-name")).to_be_visible()
+    phone.locator("#nav-menu").click()
+    phone.locator("#nav-sign-out").click()
+    expect(phone.locator("#signin-submit")).to_be_visible()
+    phone.goto(app_server.url + "/")
+    expect(phone.locator("#signin-submit")).to_be_visible()
