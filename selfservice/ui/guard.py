@@ -26,6 +26,7 @@ from typing import Annotated, Any, get_type_hints
 import pydantic
 import reflex as rx
 from pydantic import ConfigDict, StringConstraints
+from reflex.istate.proxy import StateProxy
 
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError
@@ -107,13 +108,14 @@ def handler(*roles: Role, public: bool = False, background: bool = False) -> Cal
                 bound = inspect.Signature(public_params).bind(self, *args, **kwargs)
                 values = model.model_validate(dict(list(bound.arguments.items())[1:]))
             except (TypeError, pydantic.ValidationError) as error:
-                log.warning("refused %s: bad arguments (%s)", fn.__qualname__, type(error).__name__)
+                detail = [(e["loc"], e["type"]) for e in error.errors()] if isinstance(error, pydantic.ValidationError) else str(error)
+                log.warning("refused %s: bad arguments %s", fn.__qualname__, detail)
                 return refuse(self, "error.bad_arguments")
             call_args = {name: getattr(values, name) for name in type(values).model_fields}
             if public:
                 return await fn(self, **call_args)
-            if background:
-                async with self:
+            if background and isinstance(self, StateProxy):
+                async with self:  # background tasks may read the tree only under the lock
                     token = self.session_token
             else:
                 token = self.session_token
@@ -130,7 +132,7 @@ def handler(*roles: Role, public: bool = False, background: bool = False) -> Cal
         wrapper.__signature__ = signature.replace(parameters=public_params)  # type: ignore[attr-defined]
         wrapper.__annotations__ = hints
         del wrapper.__wrapped__  # Reflex must see the public signature, not the body's
-        setattr(wrapper, AUTHZ_ATTR, {"roles": tuple(roles), "public": public})
+        setattr(wrapper, AUTHZ_ATTR, {"roles": tuple(roles), "public": public, "args": model})
         return rx.event(wrapper, background=True) if background else rx.event(wrapper)
 
     return decorate
@@ -148,3 +150,7 @@ async def run(fn: Callable, *args: Any, **kwargs: Any) -> Any:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+# Reflex adds the value of every input that has an ``id`` to a form's payload under that id,
+# so inputs inside forms carry a ``name`` only; Form models refuse unknown keys.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pyotp
@@ -17,11 +18,19 @@ def sign_in(page: Page, base: str, username: str, password: str = DEMO_PASSWORD)
     page.locator("#signin-submit").click()
 
 
+_last_step: dict[str, int] = {}
+
+
 def fresh_totp(username: str) -> str:
-    """A code from a time step not used before (waits for the next step if needed)."""
+    """A code from a time step this run has not used yet (the app refuses reuse)."""
     totp = pyotp.TOTP(DEMO_TOTP[username])
-    now = datetime.now(UTC)
-    return totp.at(now)
+    while True:
+        now = datetime.now(UTC)
+        step = int(now.timestamp()) // 30
+        if step > _last_step.get(username, -1):
+            _last_step[username] = step
+            return totp.at(now)
+        time.sleep(1)
 
 
 def sign_in_with_totp(page: Page, base: str, username: str) -> None:

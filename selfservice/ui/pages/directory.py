@@ -79,7 +79,7 @@ def directory_page() -> rx.Component:
         rx.hstack(
             rx.form(
                 rx.hstack(
-                    rx.input(name="query", id="directory-search", placeholder=T("directory.search"), max_length=64, width="100%"),
+                    rx.input(name="query", placeholder=T("directory.search"), max_length=64, width="100%"),
                     rx.button(rx.icon("search", size=16), type="submit", id="directory-search-submit"),
                     width="100%",
                 ),

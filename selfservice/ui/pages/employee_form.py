@@ -111,7 +111,7 @@ class EmployeeFormState(SessionState):
 def _input(key: str, **props) -> rx.Component:
     return rx.vstack(
         rx.text(T(f"field.{key}"), size="2"),
-        rx.input(name=key, id=f"field-{key}", default_value=EmployeeFormState.values.get(key, ""), width="100%", **props),
+        rx.input(name=key, default_value=EmployeeFormState.values.get(key, ""), width="100%", **props),
         rx.cond(
             EmployeeFormState.field_errors.contains(key),
             rx.text(EmployeeFormState.field_errors.get(key, ""), color_scheme="red", size="1", id=f"error-{key}"),
@@ -132,7 +132,6 @@ def _form() -> rx.Component:
                 rx.el.select(
                     rx.foreach(EmployeeFormState.departments, lambda d: rx.el.option(d["label"], value=d["code"])),
                     name="department",
-                    id="field-department",
                     default_value=EmployeeFormState.values.get("department", ""),
                     key=EmployeeFormState.values.get("department", "") + "-dept",
                     style={"width": "100%", "padding": "6px", "borderRadius": "6px"},
@@ -157,7 +156,6 @@ def _form() -> rx.Component:
                     rx.el.option(T("role.hr"), value="hr"),
                     rx.el.option(T("role.admin"), value="admin"),
                     name="role",
-                    id="field-role",
                     default_value=EmployeeFormState.values.get("role", "employee"),
                     key=EmployeeFormState.values.get("role", "") + "-role",
                     style={"width": "100%", "padding": "6px", "borderRadius": "6px"},
@@ -186,7 +184,7 @@ def _account_actions() -> rx.Component:
     return card(
         rx.form(
             rx.hstack(
-                rx.input(name="new_password", type="password", placeholder=T("employee.new_password"), max_length=128, id="new-password"),
+                rx.input(name="new_password", type="password", placeholder=T("employee.new_password"), max_length=128),
                 rx.button(T("employee.set_password"), type="submit", variant="soft"),
                 wrap="wrap",
             ),

@@ -82,6 +82,8 @@ class ImportState(SessionState):
         async with self:
             self.running = False
             self.lang = lang
+            if result.file_error or result.errors:
+                self.progress = 0  # nothing was imported: no half-full bar
             if result.file_error:
                 self.message = self._t(result.file_error, **(result.file_error_params or {}))
                 self.errors = []
