@@ -36,6 +36,7 @@ def test_language_switch_changes_page_text_and_is_remembered(phone, app_server):
 def test_wrong_password_shows_translated_error(phone, app_server):
     sign_in(phone, app_server.url, "E1006", "wrong-password")
     expect(phone.locator("#signin-error")).to_have_text("用户名或密码错误。")
+    shot(phone, "phone-sign-in-error")
 
 
 def test_sign_out_returns_to_sign_in(phone, app_server):

@@ -43,6 +43,7 @@ class EmployeeFormState(SessionState):
     field_errors: dict[str, str] = {}
     active: bool = True
     departments: list[dict[str, str]] = []
+    form_key: int = 0  # bumped whenever values change on the server, to remount the inputs
     _employee_id: int = 0
     _account_id: int = 0
 
@@ -55,6 +56,7 @@ class EmployeeFormState(SessionState):
         self.editing, self._employee_id, self._account_id, self.active = False, 0, 0, True
         self.values = {k: "" for k in FIELDS} | {"role": "employee"}
         self.field_errors = {}
+        self.form_key += 1
         await self._load_departments(actor)
         await self._fill_shell(actor)
 
@@ -66,6 +68,7 @@ class EmployeeFormState(SessionState):
         view = await run(employees.edit_view, actor, int(raw_id))
         self.editing, self._employee_id, self._account_id = True, view.id, view.account_id
         self.values, self.active, self.field_errors = view.values, view.active, {}
+        self.form_key += 1
         await self._load_departments(actor)
         await self._fill_shell(actor)
 
@@ -83,8 +86,13 @@ class EmployeeFormState(SessionState):
                 message = "employee.created"
         except employees.InvalidEmployee as error:
             self.field_errors = {e.field: self._t(e.key, **e.params) for e in error.errors}
+            self.form_key += 1
             return rx.toast.error(self._t("employee.invalid"))
         self.field_errors = {}
+        if self.editing:
+            view = await run(employees.edit_view, actor, self._employee_id)
+            self.values = view.values
+            self.form_key += 1
         if not self.editing:
             return [rx.toast.success(self._t(message)), rx.redirect(f"{routes.EMPLOYEE_EDIT}?id={self._employee_id}")]
         return rx.toast.success(self._t(message))
@@ -175,7 +183,7 @@ def _form() -> rx.Component:
         rx.button(T("employee.save"), type="submit", size="3", margin_top="1em", id="employee-save"),
         on_submit=EmployeeFormState.save,
         reset_on_submit=False,
-        key=EmployeeFormState.values.get("employee_no", "new"),
+        key=EmployeeFormState.form_key,
         width="100%",
     )
 

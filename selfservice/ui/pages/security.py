@@ -83,7 +83,7 @@ def security_page() -> rx.Component:
                 rx.cond(
                     SecurityState.qr != "",
                     rx.vstack(
-                        rx.text(T("signin.enrol_hint"), size="2", color_scheme="gray"),
+                        rx.text(T("security.enrol_hint"), size="2", color_scheme="gray"),
                         rx.image(src=SecurityState.qr, width="200px", height="200px", alt="TOTP QR", id="security-qr"),
                         rx.text(T("signin.secret"), size="1", color_scheme="gray"),
                         rx.code(SecurityState.secret, id="security-secret"),
