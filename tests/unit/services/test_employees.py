@@ -145,3 +145,30 @@ def test_ten_thousand_rows_import_in_one_go(demo, now):
     assert progress.fraction() == 1.0
     assert employees.search(demo, hr).total == 10040
     print(f"10,000-row import: {elapsed:.1f} s")
+
+
+def test_xlsx_import_reads_dates_and_numbers_as_excel_stores_them(demo, now):
+    import io
+    from datetime import datetime as dt
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["工号", "姓名", "部门", "入职日期", "手机", "直属领导工号"])
+    sheet.append(["X1", "表格甲", "RD", dt(2026, 3, 1), 13900000101, "E1001"])
+    sheet.append([1002, "表格乙", "研发部", "2026-03-02", "13900000102", "X1"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = employees.import_file(demo, actor_for(demo, "hr01"), "staff.xlsx", buffer.getvalue(), now)
+    assert result.errors == [] and result.imported == 2
+    demo.commit()
+    second = demo.exec(select(Employee).where(Employee.employee_no == "1002")).one()
+    assert second.phone == "+8613900000102" and second.hire_date.isoformat() == "2026-03-02"
+
+
+def test_damaged_xlsx_and_oversized_file_get_clear_errors(demo, now):
+    hr = actor_for(demo, "hr01")
+    assert employees.import_file(demo, hr, "a.xlsx", b"PK\x03\x04 not really", now).file_error == "import.bad_xlsx"
+    huge = b"x" * (10 * 1024 * 1024 + 1)
+    assert employees.import_file(demo, hr, "a.csv", huge, now).file_error == "import.too_large"
