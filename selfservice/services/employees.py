@@ -411,50 +411,71 @@ def import_file(
     if errors:
         return ImportResult(0, errors)
     total = len(drafts)
-    employees: dict[str, Employee] = {}
-    chunk = 500
+    # Core bulk statements: building 20,000 ORM objects costs ~10x the INSERTs themselves.
+    employee_table, account_table = Employee.__table__, UserAccount.__table__  # type: ignore[attr-defined]
+    chunk = 1000
+    ids: dict[str, int] = dict(existing)
     for start in range(0, total, chunk):
-        batch = drafts[start : start + chunk]
-        for _, draft in batch:
-            employees[draft.employee_no] = Employee(
-                employee_no=draft.employee_no,
-                name=draft.name,
-                name_en=draft.name_en,
-                department_id=directory.department_ids[draft.department.lower()],
-                position=draft.position,
-                hire_date=draft.hire_date,
-                phone=draft.phone,
-                email=draft.email,
-                created_at=now,
-                updated_at=now,
-            )
-        session.add_all([employees[d.employee_no] for _, d in batch])
-        session.flush()
-        progress.update("importing", start + len(batch), total * 2)
-    ids = {no: e.id for no, e in employees.items()} | existing
-    accounts = []
-    for index, (_, draft) in enumerate(drafts):
-        employee = employees[draft.employee_no]
-        if draft.manager_no:
-            employee.manager_id = ids[draft.manager_no]
-        accounts.append(UserAccount(employee_id=employee.id, username=draft.employee_no, role=draft.role.value, created_at=now))  # type: ignore[arg-type]
-        if (index + 1) % chunk == 0:
-            session.add_all(accounts)
-            session.flush()
-            accounts = []
-            progress.update("importing", total + index + 1, total * 2)
-    session.add_all(accounts)
-    session.flush()
+        batch = [draft for _, draft in drafts[start : start + chunk]]
+        inserted = session.execute(
+            sa.insert(employee_table).returning(employee_table.c.id, employee_table.c.employee_no, sort_by_parameter_order=True),
+            [
+                {
+                    "employee_no": d.employee_no,
+                    "name": d.name,
+                    "name_en": d.name_en,
+                    "department_id": directory.department_ids[d.department.lower()],
+                    "manager_id": None,
+                    "position": d.position,
+                    "hire_date": d.hire_date,
+                    "status": "active",
+                    "phone": d.phone,
+                    "email": d.email,
+                    "address": "",
+                    "emergency_contact_name": "",
+                    "emergency_contact_phone": "",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for d in batch
+            ],
+        ).all()
+        ids.update({no: id_ for id_, no in inserted})
+        session.execute(
+            sa.insert(account_table),
+            [
+                {
+                    "employee_id": ids[d.employee_no],
+                    "username": d.employee_no,
+                    "role": d.role.value,
+                    "language": settings.default_language,
+                    "totp_enabled": False,
+                    "recovery_code_hashes": "[]",
+                    "failed_attempts": 0,
+                    "active": True,
+                    "created_at": now,
+                }
+                for d in batch
+            ],
+        )
+        progress.update("importing", start + len(batch), total)
+    links = [{"eid": ids[d.employee_no], "mid": ids[d.manager_no]} for _, d in drafts if d.manager_no]
+    if links:
+        session.execute(
+            sa.update(employee_table).where(employee_table.c.id == sa.bindparam("eid")).values(manager_id=sa.bindparam("mid")),
+            links,
+        )
+    employee_nos = sorted(d.employee_no for _, d in drafts)
     audit.append(
         session,
         actor,
         "employee.imported",
         "employee_import",
         filename[:64],
-        after={"rows": total, "employee_nos": sorted(employees)},
+        after={"rows": total, "employee_nos": employee_nos},
         at=now,
     )
-    progress.update("done", total * 2, total * 2)
+    progress.update("done", total, total)
     return ImportResult(total, [])
 
 
