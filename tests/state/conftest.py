@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +18,9 @@ from selfservice.services import auth
 def call(state, name: str, *args, **kwargs):
     """Call a handler the way the event loop would, and return what it returned."""
     handler = type(state).event_handlers[name]  # also reaches background handlers
-    return asyncio.run(handler.fn(state, *args, **kwargs))
+    # A fresh loop in a worker thread: Playwright's sync API may own this thread's loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, handler.fn(state, *args, **kwargs)).result()
 
 
 def substate(cls):
