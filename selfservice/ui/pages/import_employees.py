@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import pathlib
 
 import reflex as rx
 
@@ -104,8 +105,12 @@ class ImportState(SessionState):
 
 
 def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    """Read the stored upload and delete it: personal data is kept only in the database."""
+    file = pathlib.Path(path)
+    try:
+        return file.read_bytes()
+    finally:
+        file.unlink(missing_ok=True)
 
 
 _FIELD_KEYS = {

@@ -1,0 +1,72 @@
+"""The `selfservice` operator command."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from selfservice.cli import main
+
+
+def tables(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    names = set(sa.inspect(engine).get_table_names())
+    engine.dispose()
+    return names
+
+
+def test_db_upgrade_and_downgrade(tmp_path, monkeypatch):
+    from selfservice.settings import get_settings
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("SELFSERVICE_DB_URL", url)
+    get_settings.cache_clear()
+    assert main(["db", "upgrade"]) == 0
+    assert {"employee", "user_account", "user_session", "audit_log", "department"} <= tables(url)
+    assert main(["db", "downgrade", "base"]) == 0
+    assert tables(url) <= {"alembic_version"}
+    get_settings.cache_clear()
+
+
+def test_demo_is_loaded_once(db_url, capsys):
+    assert main(["demo"]) == 0
+    assert "40 employees added" in capsys.readouterr().out
+    assert main(["demo"]) == 0
+    assert "nothing added" in capsys.readouterr().out
+
+
+def test_user_create_reports_bad_input_clearly_and_writes_nothing(demo, capsys):
+    code = main(
+        ["user", "create", "--username", "N1", "--name", "王五", "--department", "Nowhere", "--phone", "123", "--password", "long-enough-1"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "phone" in err and "Traceback" not in err
+    code = main(
+        [
+            "user",
+            "create",
+            "--username",
+            "N1",
+            "--name",
+            "王五",
+            "--department",
+            "HR",
+            "--phone",
+            "13800000000",
+            "--role",
+            "hr",
+            "--password",
+            "long-enough-1",
+        ]
+    )
+    assert code == 0 and "created" in capsys.readouterr().out
+
+
+def test_reset_totp_makes_the_user_enrol_again(demo, capsys, now):
+    from selfservice.demo import DEMO_PASSWORD
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import auth
+
+    assert main(["user", "reset-totp", "hr01"]) == 0
+    with session_scope() as session:
+        assert auth.begin_sign_in(session, "hr01", DEMO_PASSWORD, now).stage == "enrol"
+    assert main(["user", "reset-totp", "nobody"]) == 2
