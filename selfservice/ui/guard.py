@@ -85,12 +85,13 @@ def refuse(state: Any, key: str, redirect: str | None = None) -> list:
     return events
 
 
-def handler(*roles: Role, public: bool = False, background: bool = False) -> Callable:
+def handler(*roles: Role, public: bool = False, background: bool = False, page_load: bool = False) -> Callable:
     """Declare an event handler and who may call it.
 
     ``public=True``: anyone, signed in or not (the body gets no actor). Otherwise the body's
     second parameter is the actor, and the caller must hold one of ``roles`` (any signed-in
-    user when none are given).
+    user when none are given). ``page_load=True`` marks an on_load handler: a caller without
+    the role is sent home instead of being left on an empty page.
     """
 
     def decorate(fn: Callable) -> Any:
@@ -123,7 +124,7 @@ def handler(*roles: Role, public: bool = False, background: bool = False) -> Cal
             if actor is None:
                 return refuse(self, "error.not_signed_in", routes.LOGIN)
             if roles and not actor.has_role(*roles):
-                return refuse(self, "error.not_permitted")
+                return refuse(self, "error.not_permitted", routes.HOME if page_load else None)
             try:
                 return await fn(self, actor, **call_args)
             except DomainError as error:

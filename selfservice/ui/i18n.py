@@ -19,3 +19,11 @@ def T_var(key: rx.Var) -> rx.Var:  # noqa: N802
     from selfservice.ui.session import SessionState
 
     return rx.cond(SessionState.lang == "en", rx.Var.create(EN)[key], rx.Var.create(ZH)[key])
+
+
+def T_fmt(key: str, **values: rx.Var) -> rx.Var:  # noqa: N802
+    """The message ``key`` with ``{name}`` placeholders filled from vars, on the client."""
+    text = T(key).to(str)
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value.to(str))
+    return text

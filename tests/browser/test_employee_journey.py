@@ -47,3 +47,12 @@ def test_sign_out_returns_to_sign_in(phone, app_server):
     expect(phone.locator("#signin-submit")).to_be_visible()
     phone.goto(app_server.url + "/")
     expect(phone.locator("#signin-submit")).to_be_visible()
+
+
+def test_employee_opening_an_hr_page_is_refused_and_sent_home(phone, app_server):
+    sign_in(phone, app_server.url, "E1011")
+    expect(phone.locator("#home-name")).to_be_visible()
+    phone.goto(app_server.url + "/directory")
+    expect(phone.get_by_text("您没有权限执行此操作。")).to_be_visible()
+    expect(phone.locator("#home-name")).to_have_text("徐强")
+    expect(phone.locator(".directory-row")).to_have_count(0)

@@ -29,7 +29,7 @@ def test_every_key_used_in_code_exists():
     patterns = [
         r"(?:Error|Failed|Unreadable|Permitted|NotFound|Invalid\w*)\(\s*" + key,
         r"(?:FieldError|RowError)\([^()]*?" + key,
-        r"\bT\(\s*" + key,
+        r"\bT(?:_fmt)?\(\s*" + key,
         r"\bt\(\s*[\w.]+,\s*" + key,
     ]
     used = {k for pattern in patterns for k in re.findall(pattern, source)}

@@ -12,7 +12,7 @@ from selfservice.services import employees
 from selfservice.ui import routes
 from selfservice.ui.components.shell import page
 from selfservice.ui.guard import Form, handler, run
-from selfservice.ui.i18n import T, T_var
+from selfservice.ui.i18n import T, T_fmt, T_var
 from selfservice.ui.session import SessionState
 
 
@@ -35,7 +35,7 @@ class DirectoryState(SessionState):
         self.rows = [{k: str(v) for k, v in asdict(row).items()} for row in result.rows]
         self.total, self.page, self.pages = result.total, result.page, result.pages
 
-    @handler(Role.manager)
+    @handler(Role.manager, page_load=True)
     async def load(self, actor: Actor):
         options = await run(employees.departments, actor)
         self.departments = [{"id": str(d.id), "name": d.name, "name_en": d.name_en or d.name} for d in options]
@@ -110,7 +110,7 @@ def directory_page() -> rx.Component:
             spacing="2",
         ),
         rx.text(
-            rx.cond(SessionState.lang == "en", DirectoryState.total.to(str) + " people", "共 " + DirectoryState.total.to(str) + " 人"),
+            T_fmt("directory.total", total=DirectoryState.total),
             size="2",
             color_scheme="gray",
             id="directory-total",
@@ -144,7 +144,7 @@ def directory_page() -> rx.Component:
                 variant="soft",
                 id="directory-prev",
             ),
-            rx.text(DirectoryState.page.to(str) + " / " + DirectoryState.pages.to(str), size="2", id="directory-page"),
+            rx.text(T_fmt("directory.page", page=DirectoryState.page, pages=DirectoryState.pages), size="2", id="directory-page"),
             rx.button(
                 T("directory.next"),
                 on_click=DirectoryState.go_page(DirectoryState.page + 1),

@@ -51,7 +51,7 @@ class EmployeeFormState(SessionState):
         options = await run(employees.departments, actor)
         self.departments = [{"code": d.code, "label": f"{d.name} / {d.name_en}"} for d in options]
 
-    @handler(Role.hr)
+    @handler(Role.hr, page_load=True)
     async def load_new(self, actor: Actor):
         self.editing, self._employee_id, self._account_id, self.active = False, 0, 0, True
         self.values = {k: "" for k in FIELDS} | {"role": "employee"}
@@ -60,7 +60,7 @@ class EmployeeFormState(SessionState):
         await self._load_departments(actor)
         await self._fill_shell(actor)
 
-    @handler(Role.hr)
+    @handler(Role.hr, page_load=True)
     async def load_edit(self, actor: Actor):
         raw_id = self.router.url.query_parameters.get("id", "")
         if not raw_id.isdigit():
@@ -116,10 +116,11 @@ class EmployeeFormState(SessionState):
         return rx.toast.success(self._t("employee.password_set"))
 
 
-def _input(key: str, **props) -> rx.Component:
+def _labelled(key: str, control: rx.Component) -> rx.Component:
+    """A form control with its label above and its server-side error below."""
     return rx.vstack(
         rx.text(T(f"field.{key}"), size="2"),
-        rx.input(name=key, default_value=EmployeeFormState.values.get(key, ""), width="100%", **props),
+        control,
         rx.cond(
             EmployeeFormState.field_errors.contains(key),
             rx.text(EmployeeFormState.field_errors.get(key, ""), color_scheme="red", size="1", id=f"error-{key}"),
@@ -129,52 +130,36 @@ def _input(key: str, **props) -> rx.Component:
     )
 
 
+def _input(key: str, **props) -> rx.Component:
+    return _labelled(key, rx.input(name=key, default_value=EmployeeFormState.values.get(key, ""), width="100%", **props))
+
+
+def _select(key: str, *options: rx.Component) -> rx.Component:
+    return _labelled(
+        key,
+        rx.el.select(
+            *options,
+            name=key,
+            default_value=EmployeeFormState.values.get(key, ""),
+            key=EmployeeFormState.values.get(key, "") + f"-{key}",
+            style={"width": "100%", "padding": "6px", "borderRadius": "6px"},
+        ),
+    )
+
+
 def _form() -> rx.Component:
     return rx.form(
         rx.grid(
             _input("employee_no", max_length=32, read_only=EmployeeFormState.editing),
             _input("name", max_length=64),
             _input("name_en", max_length=64),
-            rx.vstack(
-                rx.text(T("field.department"), size="2"),
-                rx.el.select(
-                    rx.foreach(EmployeeFormState.departments, lambda d: rx.el.option(d["label"], value=d["code"])),
-                    name="department",
-                    default_value=EmployeeFormState.values.get("department", ""),
-                    key=EmployeeFormState.values.get("department", "") + "-dept",
-                    style={"width": "100%", "padding": "6px", "borderRadius": "6px"},
-                ),
-                rx.cond(
-                    EmployeeFormState.field_errors.contains("department"),
-                    rx.text(EmployeeFormState.field_errors.get("department", ""), color_scheme="red", size="1"),
-                ),
-                width="100%",
-                spacing="1",
-            ),
+            _select("department", rx.foreach(EmployeeFormState.departments, lambda d: rx.el.option(d["label"], value=d["code"]))),
             _input("manager_no", max_length=32),
             _input("position", max_length=64),
             _input("hire_date", type="date"),
             _input("phone", type="tel", max_length=20),
             _input("email", type="email", max_length=254),
-            rx.vstack(
-                rx.text(T("field.role"), size="2"),
-                rx.el.select(
-                    rx.el.option(T("role.employee"), value="employee"),
-                    rx.el.option(T("role.manager"), value="manager"),
-                    rx.el.option(T("role.hr"), value="hr"),
-                    rx.el.option(T("role.admin"), value="admin"),
-                    name="role",
-                    default_value=EmployeeFormState.values.get("role", "employee"),
-                    key=EmployeeFormState.values.get("role", "") + "-role",
-                    style={"width": "100%", "padding": "6px", "borderRadius": "6px"},
-                ),
-                rx.cond(
-                    EmployeeFormState.field_errors.contains("role"),
-                    rx.text(EmployeeFormState.field_errors.get("role", ""), color_scheme="red", size="1"),
-                ),
-                width="100%",
-                spacing="1",
-            ),
+            _select("role", *(rx.el.option(T(f"role.{role}"), value=role) for role in ("employee", "manager", "hr", "admin"))),
             rx.cond(~EmployeeFormState.editing, _input("password", type="password", max_length=128), rx.fragment()),
             columns=rx.breakpoints(initial="1", sm="2"),
             spacing="3",

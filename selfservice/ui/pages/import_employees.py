@@ -31,7 +31,7 @@ class ImportState(SessionState):
     _file_path: str = ""
     _file_name: str = ""
 
-    @handler(Role.hr)
+    @handler(Role.hr, page_load=True)
     async def load(self, actor: Actor):
         self.message, self.errors, self.progress, self.succeeded = "", [], 0, False
         await self._fill_shell(actor)

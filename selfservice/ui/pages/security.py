@@ -9,7 +9,7 @@ from selfservice.domain.actor import Actor
 from selfservice.services import auth
 from selfservice.ui.components.shell import card, page
 from selfservice.ui.guard import Form, handler, now, run
-from selfservice.ui.i18n import T
+from selfservice.ui.i18n import T, T_fmt
 from selfservice.ui.pages.login import recovery_list
 from selfservice.ui.session import SessionState
 
@@ -74,7 +74,7 @@ def security_page() -> rx.Component:
                 SecurityState.totp_enabled,
                 rx.vstack(
                     rx.text(
-                        rx.cond(SessionState.lang == "en", "Recovery codes left: ", "剩余恢复码：") + SecurityState.recovery_left.to(str),
+                        T_fmt("security.recovery_left", count=SecurityState.recovery_left),
                         size="2",
                     ),
                     rx.text(T("security.regenerate_hint"), size="2", color_scheme="gray"),
