@@ -50,6 +50,7 @@ class Settings:
     phone_region: str
     import_max_rows: int
     import_max_bytes: int
+    public_url: str
 
 
 @lru_cache(maxsize=1)
@@ -69,4 +70,5 @@ def get_settings() -> Settings:
         phone_region=_env("PHONE_REGION", "CN"),
         import_max_rows=int(_env("IMPORT_MAX_ROWS", "20000")),
         import_max_bytes=int(_env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
+        public_url=_env("PUBLIC_URL", "http://localhost:3000").rstrip("/"),
     )

@@ -146,6 +146,13 @@ ZH: dict[str, str] = {
     "security.regenerate_hint": "输入当前动态码以生成新的恢复码（旧码作废）。",
     "security.sign_out_all": "退出所有设备",
     "security.signed_out_all": "已退出所有设备。",
+    # notifications
+    "notify.unknown_template": "未知的消息模板：{template}。",
+    "notify.missing_param": "消息缺少参数：{param}。",
+    "notify.no_recipient": "收件人不存在或已停用。",
+    "notify.not_ack": "此消息无需确认。",
+    "notify.link_invalid": "链接无效或已过期。",
+    "notify.not_failed": "只有发送失败的消息可以重试。",
 }
 
 EN: dict[str, str] = {
@@ -294,4 +301,11 @@ EN: dict[str, str] = {
     "security.regenerate_hint": "Enter a current code to get new recovery codes (the old ones stop working).",
     "security.sign_out_all": "Sign out everywhere",
     "security.signed_out_all": "Signed out on every device.",
+    # notifications
+    "notify.unknown_template": "Unknown message template: {template}.",
+    "notify.missing_param": "The message lacks a parameter: {param}.",
+    "notify.no_recipient": "The recipient does not exist or is deactivated.",
+    "notify.not_ack": "This message needs no confirmation.",
+    "notify.link_invalid": "This link is invalid or has expired.",
+    "notify.not_failed": "Only failed deliveries can be retried.",
 }

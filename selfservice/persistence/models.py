@@ -119,3 +119,76 @@ class AuditEntry(SQLModel, table=True):
 
 
 sa.Index("ix_audit_log_entity", AuditEntry.entity, AuditEntry.entity_id)  # type: ignore[arg-type]
+
+
+class NotificationMessage(SQLModel, table=True):
+    """One message to one employee (通知). Its text is fixed at creation and never edited."""
+
+    __tablename__ = "notification_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient_id: int = Field(foreign_key="employee.id", index=True)
+    kind: str = Field(max_length=32, index=True)
+    template: str = Field(max_length=64)
+    params_json: str = Field(default="{}", sa_type=sa.Text)
+    language: str = Field(default="zh-CN", max_length=8)
+    title: str = Field(max_length=200)
+    body: str = Field(sa_type=sa.Text)
+    link_path: str = Field(default="", max_length=255)
+    requires_ack: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    read_via: str = Field(default="", max_length=16)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class NotificationDelivery(SQLModel, table=True):
+    """One channel's delivery of a message, with the exact text sent and its SHA-256."""
+
+    __tablename__ = "notification_delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="notification_message.id", index=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(default="", max_length=254)
+    status: str = Field(default="queued", max_length=16, index=True)
+    text_sent: str = Field(sa_type=sa.Text)
+    text_sha256: str = Field(max_length=64)
+    idempotency_key: str = Field(max_length=64, unique=True)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str = Field(default="", max_length=64)
+    provider_message_id: str = Field(default="", max_length=128, index=True)
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """Append-only record of each send attempt and the provider's raw answer."""
+
+    __tablename__ = "delivery_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="notification_delivery.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    outcome: str = Field(max_length=16)  # sent | retry | failed | report
+    http_status: int | None = Field(default=None)
+    response: str = Field(default="", sa_type=sa.Text)
+    error: str = Field(default="", max_length=500)
+
+
+class ChannelSetting(SQLModel, table=True):
+    """Configuration of one outbound channel; secrets are inside ``config_enc`` (Fernet)."""
+
+    __tablename__ = "channel_setting"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    enabled: bool = Field(default=False)
+    config_enc: str = Field(default="", sa_type=sa.Text)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: int | None = Field(default=None)

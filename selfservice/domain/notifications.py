@@ -1,0 +1,120 @@
+"""Notifications (通知): bilingual templates, the exact text each channel sends, retry backoff,
+and signed links that prove a recipient opened a message.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from selfservice.domain.errors import DomainError
+
+
+class ChannelName(StrEnum):
+    inapp = "inapp"
+    wecom = "wecom"
+    sms = "sms"
+    email = "email"
+
+
+OUTBOUND = (ChannelName.wecom, ChannelName.sms, ChannelName.email)
+
+
+class DeliveryStatus(StrEnum):
+    queued = "queued"
+    sent = "sent"  # accepted by the provider
+    delivered = "delivered"  # the provider (or the app, for in-app) confirmed arrival
+    failed = "failed"
+    not_configured = "not_configured"
+
+
+MAX_ATTEMPTS = 8
+
+# template → language → (title, body). Bodies may use {placeholders} filled from params.
+TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
+    "system.test": {
+        "zh-CN": ("测试消息", "这是一条来自员工自助系统的测试消息（{channel}）。"),
+        "en": ("Test message", "This is a test message from Self-service ({channel})."),
+    },
+    "system.welcome": {
+        "zh-CN": ("欢迎使用员工自助", "{name}，您好！请查看并确认您的联系方式，所有通知都会发送到这里。"),
+        "en": ("Welcome to Self-service", "Hello {name}! Please check your contact details; every notice is sent here."),
+    },
+    "notice.generic": {
+        "zh-CN": ("{title_zh}", "{body_zh}"),
+        "en": ("{title_en}", "{body_en}"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    body: str
+
+
+def render(template: str, language: str, params: dict[str, str]) -> Rendered:
+    """The title and body in ``language``; every placeholder must be given."""
+    languages = TEMPLATES.get(template)
+    if languages is None:
+        raise DomainError("notify.unknown_template", template=template[:64])
+    title, body = languages.get(language) or languages["zh-CN"]
+    try:
+        return Rendered(title.format(**params), body.format(**params))
+    except (KeyError, IndexError) as missing:
+        raise DomainError("notify.missing_param", param=str(missing)[:32]) from None
+
+
+def channel_text(channel: str, rendered: Rendered, link: str) -> str:
+    """The exact text one channel sends (kept with its SHA-256 as evidence)."""
+    if channel == ChannelName.inapp:
+        return f"{rendered.title}\n{rendered.body}"
+    if channel == ChannelName.sms:
+        return f"【{rendered.title}】{rendered.body} {link}"
+    return f"{rendered.title}\n{rendered.body}\n{link}"
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def backoff_seconds(attempts: int, base: float = 5.0, cap: float = 3600.0, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter: uniform in [base, min(cap, base·2^attempts)]."""
+    ceiling = min(cap, base * (2 ** max(0, attempts)))
+    return (rng or random).uniform(base, max(base, ceiling))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def sign_link(secret_key: str, delivery_key: str, expires_at: datetime) -> str:
+    """An unguessable, expiring token naming one delivery (so one recipient and one channel).
+
+    ``delivery_key`` is the delivery's idempotency key, known before the row is written, so the
+    link can be part of the text that is frozen at creation.
+    """
+    payload = f"{delivery_key}.{int(expires_at.timestamp())}"
+    mac = hmac.new(("link:" + secret_key).encode(), payload.encode(), hashlib.sha256).digest()
+    return f"{payload}.{_b64(mac)}"
+
+
+def verify_link(secret_key: str, token: str, now: datetime) -> str | None:
+    """The delivery key a valid, unexpired token names, else None."""
+    if not isinstance(token, str) or len(token) > 160 or token.count(".") != 2:
+        return None
+    delivery, expires, mac = token.split(".")
+    if not (delivery.isalnum() and len(delivery) <= 64 and expires.isdigit()):
+        return None
+    expected = _b64(hmac.new(("link:" + secret_key).encode(), f"{delivery}.{expires}".encode(), hashlib.sha256).digest())
+    if not hmac.compare_digest(expected, mac) or int(expires) < now.timestamp():
+        return None
+    return delivery
+
+
+LINK_LIFETIME = timedelta(days=30)

@@ -1,0 +1,365 @@
+"""The outbox (发件箱): every workflow sends through ``notify``; the inbox and signed links
+record reads; HR sees and retries deliveries.
+
+``notify`` writes the message, one delivery per channel and the audit entry in the caller's
+transaction, so a message exists exactly when the change that caused it was committed. Read and
+acknowledged times are set only by the recipient's own action, once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from selfservice.domain import notifications as rules
+from selfservice.domain.actor import Actor, Role
+from selfservice.domain.errors import DomainError, NotFound, NotPermitted
+from selfservice.domain.notifications import ChannelName, DeliveryStatus
+from selfservice.persistence.models import ChannelSetting, Employee, NotificationDelivery, NotificationMessage, UserAccount
+from selfservice.services import audit
+from selfservice.settings import get_settings
+
+PAGE_SIZE = 20
+
+
+def configured_channels(session: Session) -> set[str]:
+    rows = session.exec(select(ChannelSetting.channel).where(ChannelSetting.enabled == True)).all()  # noqa: E712
+    return {ChannelName.inapp.value, *rows}
+
+
+def _address(channel: str, employee: Employee, account: UserAccount | None) -> str:
+    if channel == ChannelName.inapp:
+        return f"account:{account.id}" if account else ""
+    if channel == ChannelName.wecom:
+        return employee.employee_no  # WeCom userid = employee number (企业微信账号即工号)
+    if channel == ChannelName.sms:
+        return employee.phone
+    return employee.email
+
+
+def notify(
+    session: Session,
+    actor: Actor | None,
+    recipient_id: int,
+    kind: str,
+    template: str,
+    params: dict[str, str],
+    channels: tuple[str, ...] | list[str],
+    now: datetime,
+    requires_ack: bool = False,
+) -> int:
+    """Queue a message to one employee over in-app plus ``channels``; returns the message id."""
+    employee = session.get(Employee, recipient_id)
+    if employee is None or employee.status != "active":
+        raise DomainError("notify.no_recipient")
+    account = session.exec(select(UserAccount).where(UserAccount.employee_id == recipient_id)).first()
+    language = account.language if account else get_settings().default_language
+    rendered = rules.render(template, language, params)
+    message = NotificationMessage(
+        recipient_id=recipient_id,
+        kind=kind[:32],
+        template=template,
+        params_json=json.dumps(params, ensure_ascii=False, sort_keys=True),
+        language=language,
+        title=rendered.title,
+        body=rendered.body,
+        requires_ack=requires_ack,
+        created_at=now,
+        created_by=actor.account_id if actor else None,
+    )
+    session.add(message)
+    session.flush()
+    enabled = configured_channels(session)
+    wanted = [ChannelName.inapp.value, *(c for c in dict.fromkeys(channels) if c != ChannelName.inapp)]
+    settings = get_settings()
+    deliveries = []
+    for channel in wanted:
+        if channel not in ChannelName.__members__:
+            raise DomainError("error.invalid")
+        key = uuid.uuid4().hex
+        token = rules.sign_link(settings.secret_key, key, now + rules.LINK_LIFETIME)
+        text = rules.channel_text(channel, rendered, f"{settings.public_url}/m?t={token}")
+        delivery = NotificationDelivery(
+            message_id=message.id,  # type: ignore[arg-type]
+            channel=channel,
+            address=_address(channel, employee, account),
+            status=DeliveryStatus.queued,
+            text_sent=text,
+            text_sha256=rules.sha256_text(text),
+            idempotency_key=key,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        if channel == ChannelName.inapp:
+            delivery.status, delivery.sent_at, delivery.delivered_at = DeliveryStatus.delivered, now, now
+        elif not delivery.address:
+            delivery.status, delivery.last_error = DeliveryStatus.failed, "no address on file"
+        elif channel not in enabled:
+            delivery.status, delivery.last_error = DeliveryStatus.not_configured, "channel not configured"
+        deliveries.append(delivery)
+    session.add_all(deliveries)
+    session.flush()
+    audit.append(
+        session,
+        actor,
+        "notification.created",
+        "notification_message",
+        message.id,
+        after={
+            "recipient_id": recipient_id,
+            "kind": message.kind,
+            "template": template,
+            "requires_ack": requires_ack,
+            "deliveries": [{"id": d.id, "channel": d.channel, "status": d.status, "sha256": d.text_sha256} for d in deliveries],
+        },
+        at=now,
+    )
+    return message.id  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    kind: str
+    title: str
+    created_at: str
+    read: bool
+    requires_ack: bool
+    acknowledged: bool
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    title: str
+    body: str
+    created_at: str
+    read_at: str
+    requires_ack: bool
+    acknowledged_at: str
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
+
+
+def _view(message: NotificationMessage) -> MessageView:
+    return MessageView(
+        message.id or 0,
+        message.title,
+        message.body,
+        _iso(message.created_at),
+        _iso(message.read_at),
+        message.requires_ack,
+        _iso(message.acknowledged_at),
+    )
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    return session.exec(
+        select(sa.func.count())
+        .select_from(NotificationMessage)
+        .where(NotificationMessage.recipient_id == actor.employee_id, NotificationMessage.read_at.is_(None))  # type: ignore[union-attr]
+    ).one()
+
+
+def inbox(session: Session, actor: Actor, page: int = 1) -> list[InboxRow]:
+    """The actor's own messages: unread first, newest first."""
+    rows = session.exec(
+        select(NotificationMessage)
+        .where(NotificationMessage.recipient_id == actor.employee_id)
+        .order_by(NotificationMessage.read_at.is_not(None), NotificationMessage.id.desc())  # type: ignore[union-attr]
+        .offset((max(1, page) - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return [
+        InboxRow(m.id or 0, m.kind, m.title, _iso(m.created_at), m.read_at is not None, m.requires_ack, m.acknowledged_at is not None)
+        for m in rows
+    ]
+
+
+def _own_message(session: Session, actor: Actor, message_id: int) -> NotificationMessage:
+    message = session.get(NotificationMessage, message_id)
+    if message is None:
+        raise NotFound()
+    if message.recipient_id != actor.employee_id:
+        raise NotPermitted()
+    return message
+
+
+def _mark_read(session: Session, actor: Actor | None, message: NotificationMessage, delivery: NotificationDelivery, now: datetime) -> None:
+    """Record the first read of the message and of this delivery; later opens change nothing."""
+    first_message_read = message.read_at is None
+    if first_message_read:
+        message.read_at, message.read_via = now, delivery.channel
+        session.add(message)
+    if delivery.read_at is None:
+        delivery.read_at = now
+        session.add(delivery)
+        audit.append(
+            session,
+            actor,
+            "notification.read",
+            "notification_delivery",
+            delivery.id,
+            after={"message_id": message.id, "channel": delivery.channel, "first_read_of_message": first_message_read},
+            at=now,
+        )
+
+
+def _inapp_delivery(session: Session, message_id: int) -> NotificationDelivery:
+    return session.exec(
+        select(NotificationDelivery).where(NotificationDelivery.message_id == message_id, NotificationDelivery.channel == ChannelName.inapp)
+    ).one()
+
+
+def open_message(session: Session, actor: Actor, message_id: int, now: datetime) -> MessageView:
+    """The recipient opens a message in the app."""
+    message = _own_message(session, actor, message_id)
+    _mark_read(session, actor, message, _inapp_delivery(session, message_id), now)
+    session.flush()
+    return _view(message)
+
+
+def acknowledge(session: Session, actor: Actor, message_id: int, now: datetime) -> MessageView:
+    """The recipient confirms receipt (我已收到); recorded once."""
+    message = _own_message(session, actor, message_id)
+    if not message.requires_ack:
+        raise DomainError("notify.not_ack")
+    _mark_read(session, actor, message, _inapp_delivery(session, message_id), now)
+    if message.acknowledged_at is None:
+        message.acknowledged_at = now
+        session.add(message)
+        audit.append(session, actor, "notification.acknowledged", "notification_message", message.id, at=now)
+    session.flush()
+    return _view(message)
+
+
+def open_by_link(session: Session, token: str, now: datetime, actor: Actor | None = None) -> MessageView:
+    """Open a message through the signed link sent on one channel; records the read on it."""
+    key = rules.verify_link(get_settings().secret_key, token, now)
+    delivery = session.exec(select(NotificationDelivery).where(NotificationDelivery.idempotency_key == key)).first() if key else None
+    if delivery is None:
+        raise DomainError("notify.link_invalid")
+    message = session.get(NotificationMessage, delivery.message_id)
+    assert message is not None
+    if actor is not None and actor.employee_id != message.recipient_id:
+        raise NotPermitted()
+    _mark_read(session, actor, message, delivery, now)
+    session.flush()
+    return _view(message)
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    id: int
+    channel: str
+    address: str
+    status: str
+    attempts: int
+    provider_message_id: str
+    last_error: str
+    sent_at: str
+    delivered_at: str
+    read_at: str
+    text_sha256: str
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    recipient: str
+    kind: str
+    title: str
+    created_at: str
+    read_at: str
+    acknowledged_at: str
+    statuses: str
+
+
+def outbox(
+    session: Session, actor: Actor, recipient: str = "", kind: str = "", status: str = "", page: int = 1
+) -> tuple[list[OutboxRow], int]:
+    """HR's view of every message, filterable by recipient (name or number), kind and status."""
+    if not actor.has_role(Role.hr):
+        raise NotPermitted()
+    stmt = select(NotificationMessage, Employee).join(Employee, Employee.id == NotificationMessage.recipient_id)  # type: ignore[arg-type]
+    if recipient.strip():
+        like = f"%{recipient.strip()[:64].lower()}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(Employee.name).like(like), sa.func.lower(Employee.employee_no).like(like)))
+    if kind.strip():
+        stmt = stmt.where(NotificationMessage.kind == kind.strip()[:32])
+    if status.strip():
+        stmt = stmt.where(
+            NotificationMessage.id.in_(select(NotificationDelivery.message_id).where(NotificationDelivery.status == status.strip()[:16]))  # type: ignore[union-attr]
+        )
+    total = session.exec(select(sa.func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(stmt.order_by(NotificationMessage.id.desc()).offset((max(1, page) - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()  # type: ignore[union-attr]
+    ids = [m.id for m, _ in rows]
+    by_message: dict[int, list[str]] = {}
+    for message_id, channel, delivery_status in session.exec(
+        select(NotificationDelivery.message_id, NotificationDelivery.channel, NotificationDelivery.status).where(
+            NotificationDelivery.message_id.in_(ids)
+        )  # type: ignore[union-attr]
+    ).all():
+        by_message.setdefault(message_id, []).append(f"{channel}:{delivery_status}")
+    return [
+        OutboxRow(
+            m.id or 0,
+            f"{e.name} ({e.employee_no})",
+            m.kind,
+            m.title,
+            _iso(m.created_at),
+            _iso(m.read_at),
+            _iso(m.acknowledged_at),
+            " ".join(sorted(by_message.get(m.id or 0, []))),
+        )
+        for m, e in rows
+    ], total
+
+
+def deliveries(session: Session, actor: Actor, message_id: int) -> list[DeliveryRow]:
+    """Per-channel delivery and read records of one message (HR only)."""
+    if not actor.has_role(Role.hr):
+        raise NotPermitted()
+    rows = session.exec(
+        select(NotificationDelivery).where(NotificationDelivery.message_id == message_id).order_by(NotificationDelivery.id)
+    ).all()
+    return [
+        DeliveryRow(
+            d.id or 0,
+            d.channel,
+            d.address,
+            d.status,
+            d.attempts,
+            d.provider_message_id,
+            d.last_error,
+            _iso(d.sent_at),
+            _iso(d.delivered_at),
+            _iso(d.read_at),
+            d.text_sha256,
+        )
+        for d in rows
+    ]
+
+
+def retry(session: Session, actor: Actor, delivery_id: int, now: datetime) -> None:
+    """HR puts a failed delivery back in the queue (same idempotency key, audited)."""
+    if not actor.has_role(Role.hr):
+        raise NotPermitted()
+    delivery = session.get(NotificationDelivery, delivery_id)
+    if delivery is None:
+        raise NotFound()
+    if delivery.status not in (DeliveryStatus.failed, DeliveryStatus.not_configured):
+        raise DomainError("notify.not_failed")
+    before = {"status": delivery.status, "attempts": delivery.attempts}
+    delivery.status, delivery.next_attempt_at, delivery.claimed_until, delivery.attempts = DeliveryStatus.queued, now, None, 0
+    session.add(delivery)
+    audit.append(
+        session, actor, "notification.retry", "notification_delivery", delivery_id, before=before, after={"status": "queued"}, at=now
+    )
