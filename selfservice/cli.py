@@ -84,6 +84,23 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_outbox_drain(args: argparse.Namespace) -> int:
+    """Send every due delivery now (operators, tests, the benchmark)."""
+    import asyncio
+
+    from selfservice.jobs.dispatcher import Dispatcher
+
+    async def run() -> int:
+        dispatcher = Dispatcher(batch=args.batch, concurrency=args.concurrency)
+        try:
+            return await dispatcher.drain()
+        finally:
+            await dispatcher.aclose()
+
+    print(f"outbox: {asyncio.run(run())} deliveries attempted")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="selfservice", description="selfservice operator commands")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="verify the hash chain; exit 1 naming the first bad entry")
     verify.set_defaults(func=cmd_audit_verify)
+    outbox_cmd = sub.add_parser("outbox", help="notification outbox")
+    outbox_sub = outbox_cmd.add_subparsers(dest="outbox_command", required=True)
+    drain = outbox_sub.add_parser("drain", help="send every due delivery, then exit")
+    drain.add_argument("--batch", type=int, default=200)
+    drain.add_argument("--concurrency", type=int, default=32)
+    drain.set_defaults(func=cmd_outbox_drain)
     return parser
 
 

@@ -51,6 +51,8 @@ class Settings:
     import_max_rows: int
     import_max_bytes: int
     public_url: str
+    dispatch_lease_seconds: int
+    retry_base_seconds: float
 
 
 @lru_cache(maxsize=1)
@@ -71,4 +73,6 @@ def get_settings() -> Settings:
         import_max_rows=int(_env("IMPORT_MAX_ROWS", "20000")),
         import_max_bytes=int(_env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
         public_url=_env("PUBLIC_URL", "http://localhost:3000").rstrip("/"),
+        dispatch_lease_seconds=int(_env("DISPATCH_LEASE_SECONDS", "120")),
+        retry_base_seconds=float(_env("RETRY_BASE_SECONDS", "5")),
     )

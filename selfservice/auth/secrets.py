@@ -35,17 +35,17 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return False
 
 
-def _fernet(secret_key: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(("totp:" + secret_key).encode()).digest()))
+def _fernet(secret_key: str, purpose: str = "totp") -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"{purpose}:{secret_key}".encode()).digest()))
 
 
-def encrypt_secret(secret_key: str, plain: str) -> str:
-    return _fernet(secret_key).encrypt(plain.encode()).decode()
+def encrypt_secret(secret_key: str, plain: str, purpose: str = "totp") -> str:
+    return _fernet(secret_key, purpose).encrypt(plain.encode()).decode()
 
 
-def decrypt_secret(secret_key: str, token: str) -> str | None:
+def decrypt_secret(secret_key: str, token: str, purpose: str = "totp") -> str | None:
     try:
-        return _fernet(secret_key).decrypt(token.encode()).decode()
+        return _fernet(secret_key, purpose).decrypt(token.encode()).decode()
     except InvalidToken:
         return None
 

@@ -153,6 +153,8 @@ ZH: dict[str, str] = {
     "notify.not_ack": "此消息无需确认。",
     "notify.link_invalid": "链接无效或已过期。",
     "notify.not_failed": "只有发送失败的消息可以重试。",
+    "channel.required": "启用该渠道前请填写 {name}。",
+    "channel.port": "端口必须是数字。",
 }
 
 EN: dict[str, str] = {
@@ -308,4 +310,6 @@ EN: dict[str, str] = {
     "notify.not_ack": "This message needs no confirmation.",
     "notify.link_invalid": "This link is invalid or has expired.",
     "notify.not_failed": "Only failed deliveries can be retried.",
+    "channel.required": "Fill in {name} before enabling this channel.",
+    "channel.port": "The port must be a number.",
 }

@@ -15,6 +15,14 @@ from selfservice.persistence.models import AuditEntry, utcnow
 _PG_AUDIT_LOCK = 7_100_001  # advisory lock key serialising appends on PostgreSQL
 
 
+def append_many(
+    session: Session, actor: Actor | None, entries: list[tuple[str, str, Any, dict[str, Any] | None]], at: datetime | None = None
+) -> None:
+    """Append several (action, entity, entity_id, after) entries with one look-up of the chain head."""
+    for action, entity, entity_id, after in entries:
+        append(session, actor, action, entity, entity_id, after=after, at=at)
+
+
 def append(
     session: Session,
     actor: Actor | None,

@@ -1,0 +1,1 @@
+"""Scheduled work: the outbox dispatcher and the single-scheduler leader lock."""

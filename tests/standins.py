@@ -1,0 +1,165 @@
+"""Local stand-ins for the providers, following their documented request/response shapes.
+
+They listen on 127.0.0.1 only, count what a receiver would see, and can inject the faults the
+providers document (5xx, timeouts, busy, rate limit, expired token, invalid user).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+from urllib.parse import parse_qsl
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from selfservice.channels.sms_aliyun import sign
+
+
+def _json(data: dict | list, status: int = 200) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status=status, content_type="application/json")
+
+
+class WeComStandIn:
+    """``/cgi-bin/gettoken`` and ``/cgi-bin/message/send`` with duplicate check."""
+
+    def __init__(
+        self,
+        corp_id: str = "ww-test-corp",
+        secret: str = "wecom-secret",
+        fault_rate: float = 0.0,
+        timeout_seconds: float = 1.5,
+        seed: int = 7,
+    ) -> None:
+        self.corp_id, self.secret = corp_id, secret
+        self.fault_rate, self.timeout_seconds = fault_rate, timeout_seconds
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.tokens: dict[str, float] = {}
+        self.token_requests = 0
+        self.send_requests = 0
+        self.delivered: Counter[tuple[str, str]] = Counter()  # what recipients see
+        self.msgids: dict[tuple[str, str], str] = {}
+        self.invalid_users: set[str] = set()
+        self.scripted: list[dict] = []  # responses to give next, before any fault injection
+        self.server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+        self.server.expect_request("/cgi-bin/gettoken").respond_with_handler(self._gettoken)
+        self.server.expect_request("/cgi-bin/message/send", method="POST").respond_with_handler(self._send)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+    def __enter__(self) -> WeComStandIn:
+        self.server.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.server.clear()
+        if self.server.is_running():
+            self.server.stop()
+
+    def expire_tokens(self) -> None:
+        with self.lock:
+            self.tokens.clear()
+
+    def _gettoken(self, request: Request) -> Response:
+        with self.lock:
+            self.token_requests += 1
+            if request.args.get("corpid") != self.corp_id or request.args.get("corpsecret") != self.secret:
+                return _json({"errcode": 40001, "errmsg": "invalid credential"})
+            token = uuid.uuid4().hex
+            self.tokens[token] = time.time() + 7200
+        return _json({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200})
+
+    def _send(self, request: Request) -> Response:
+        with self.lock:
+            self.send_requests += 1
+            if self.scripted:
+                return _json(self.scripted.pop(0))
+            token = request.args.get("access_token", "")
+            if self.tokens.get(token, 0) < time.time():
+                return _json({"errcode": 42001, "errmsg": "access_token expired"})
+            fault = self.rng.random() < self.fault_rate
+            fault_kind = self.rng.choice(["5xx", "timeout", "after"]) if fault else ""
+        if fault_kind == "5xx":
+            return Response("upstream error", status=502)
+        if fault_kind == "timeout":
+            time.sleep(self.timeout_seconds)  # the client gives up first; nothing was delivered
+            return Response("late", status=504)
+        body = json.loads(request.get_data())
+        user = body.get("touser", "")
+        if user in self.invalid_users:
+            return _json({"errcode": 0, "errmsg": "ok", "invaliduser": user, "msgid": ""})
+        key = (user, json.dumps(body.get(body.get("msgtype", "text")), sort_keys=True, ensure_ascii=False))
+        with self.lock:
+            if key in self.msgids and body.get("enable_duplicate_check"):
+                msgid = self.msgids[key]  # documented: a repeat within the interval is not sent again
+            else:
+                msgid = uuid.uuid4().hex
+                self.msgids[key] = msgid
+                self.delivered[key] += 1
+        if fault_kind == "after":
+            time.sleep(self.timeout_seconds)  # delivered, but the answer comes too late
+        return _json({"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": msgid})
+
+
+class AliyunSmsStandIn:
+    """RPC-style ``SendSms`` / ``QuerySendDetails`` that checks the HMAC-SHA1 signature."""
+
+    def __init__(self, access_key_id: str = "LTAI-test", access_key_secret: str = "sms-secret") -> None:
+        self.access_key_id, self.access_key_secret = access_key_id, access_key_secret
+        self.lock = threading.Lock()
+        self.sent: list[dict[str, str]] = []
+        self.scripted: list[dict] = []
+        self.server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+        self.server.expect_request("/").respond_with_handler(self._rpc)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+    def __enter__(self) -> AliyunSmsStandIn:
+        self.server.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.server.clear()
+        if self.server.is_running():
+            self.server.stop()
+
+    def _rpc(self, request: Request) -> Response:
+        params = dict(parse_qsl(request.query_string.decode(), keep_blank_values=True))
+        signature = params.pop("Signature", "")
+        if params.get("AccessKeyId") != self.access_key_id or sign(params, self.access_key_secret) != signature:
+            return _json({"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched"}, 400)
+        with self.lock:
+            if self.scripted:
+                return _json(self.scripted.pop(0))
+            if params.get("Action") == "SendSms":
+                biz_id = f"{len(self.sent) + 1:06d}^{uuid.uuid4().hex[:10]}"
+                self.sent.append({**params, "BizId": biz_id})
+                return _json({"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": uuid.uuid4().hex})
+            if params.get("Action") == "QuerySendDetails":
+                found = [s for s in self.sent if s["BizId"] == params.get("BizId")]
+                details = [{"PhoneNum": s["PhoneNumbers"], "SendStatus": 3, "ErrCode": "DELIVERED", "OutId": s["OutId"]} for s in found]
+                return _json({"Code": "OK", "TotalCount": len(details), "SmsSendDetailDTOs": {"SmsSendDetailDTO": details}})
+        return _json({"Code": "InvalidAction", "Message": "unknown action"}, 400)
+
+    def report_for(self, sent: dict[str, str], success: bool = True) -> dict:
+        """A delivery report as Aliyun pushes it (one item of the JSON array)."""
+        return {
+            "phone_number": sent["PhoneNumbers"],
+            "send_time": "2026-11-25 09:00:00",
+            "report_time": "2026-11-25 09:00:05",
+            "success": success,
+            "err_code": "DELIVERED" if success else "MOBILE_NOT_ON_SERVICE",
+            "err_msg": "用户接收成功" if success else "停机",
+            "sms_size": "1",
+            "biz_id": sent["BizId"],
+            "out_id": sent["OutId"],
+        }
