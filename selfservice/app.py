@@ -7,6 +7,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from selfservice.jobs import scheduler
 from selfservice.ui import routes
 from selfservice.ui.pages.directory import DirectoryState, directory_page
 from selfservice.ui.pages.employee_form import EmployeeFormState, employee_edit_page, employee_new_page
@@ -26,6 +27,7 @@ app = rx.App(
     api_transformer=api,
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
 )
+app.register_lifespan_task(scheduler.lifespan_task)
 app.add_page(login_page, route=routes.LOGIN, title="selfservice", on_load=LoginState.load)
 app.add_page(home_page, route=routes.HOME, title="selfservice", on_load=HomeState.load)
 app.add_page(directory_page, route=routes.DIRECTORY, title="selfservice", on_load=DirectoryState.load)

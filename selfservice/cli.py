@@ -101,6 +101,27 @@ def cmd_outbox_drain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """Run the scheduler in the foreground (for scale-out; set SELFSERVICE_SCHEDULER=off in the app)."""
+    import asyncio
+    import logging
+    import signal
+
+    from selfservice.jobs import scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await scheduler.run(stop)
+
+    asyncio.run(main())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="selfservice", description="selfservice operator commands")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="verify the hash chain; exit 1 naming the first bad entry")
     verify.set_defaults(func=cmd_audit_verify)
+    sched = sub.add_parser("scheduler", help="run the scheduled jobs (one leader among all processes)")
+    sched.set_defaults(func=cmd_scheduler)
+
     outbox_cmd = sub.add_parser("outbox", help="notification outbox")
     outbox_sub = outbox_cmd.add_subparsers(dest="outbox_command", required=True)
     drain = outbox_sub.add_parser("drain", help="send every due delivery, then exit")

@@ -53,6 +53,9 @@ class Settings:
     public_url: str
     dispatch_lease_seconds: int
     retry_base_seconds: float
+    scheduler_mode: str
+    leader_retry_seconds: float
+    dispatch_interval_seconds: float
 
 
 @lru_cache(maxsize=1)
@@ -75,4 +78,7 @@ def get_settings() -> Settings:
         public_url=_env("PUBLIC_URL", "http://localhost:3000").rstrip("/"),
         dispatch_lease_seconds=int(_env("DISPATCH_LEASE_SECONDS", "120")),
         retry_base_seconds=float(_env("RETRY_BASE_SECONDS", "5")),
+        scheduler_mode=_env("SCHEDULER", "embedded"),  # embedded | off (run `selfservice scheduler` instead)
+        leader_retry_seconds=float(_env("LEADER_RETRY_SECONDS", "15")),
+        dispatch_interval_seconds=float(_env("DISPATCH_INTERVAL_SECONDS", "2")),
     )

@@ -1,0 +1,88 @@
+"""Scheduled jobs, declared in one place, run by the process that holds the leader lock.
+
+Started by the app (every worker tries; one wins) unless ``SELFSERVICE_SCHEDULER=off``, or as
+its own process with ``selfservice scheduler`` for scale-out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from selfservice.jobs.dispatcher import Dispatcher
+from selfservice.jobs.leader import LeaderLock
+from selfservice.settings import get_settings
+
+log = logging.getLogger("selfservice.scheduler")
+
+
+def _heartbeat(path: str) -> None:
+    """A job that only records that it ran (used to prove one scheduler runs each period)."""
+    with open(path, "a") as handle:
+        handle.write(f"{os.getpid()} {int(time.time())}\n")
+
+
+def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
+    settings = get_settings()
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        dispatcher.run_once, "interval", seconds=settings.dispatch_interval_seconds, id="outbox.dispatch", max_instances=1, coalesce=True
+    )
+    scheduler.add_job(dispatcher.reload, "interval", seconds=60, id="outbox.reload_channels", max_instances=1, coalesce=True)
+    heartbeat = os.environ.get("SELFSERVICE_HEARTBEAT_FILE")
+    if heartbeat:
+        scheduler.add_job(
+            _heartbeat,
+            "interval",
+            seconds=1,
+            args=[heartbeat],
+            id="heartbeat",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
+    return scheduler
+
+
+async def run(stop: asyncio.Event | None = None) -> None:
+    """Try to lead; while leading, run the jobs; if the lock is lost, stop and try again."""
+    settings = get_settings()
+    stop = stop or asyncio.Event()
+    lock = LeaderLock()
+    dispatcher = Dispatcher()
+    scheduler: AsyncIOScheduler | None = None
+    try:
+        while not stop.is_set():
+            leading = await asyncio.to_thread(lock.try_acquire)
+            if leading and scheduler is None:
+                log.info("scheduler: this process (%s) leads", os.getpid())
+                scheduler = build(dispatcher)
+                scheduler.start()
+            elif not leading and scheduler is not None:
+                log.warning("scheduler: leadership lost")
+                scheduler.shutdown(wait=False)
+                scheduler = None
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=settings.leader_retry_seconds)
+            except TimeoutError:
+                pass
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        await dispatcher.aclose()
+        lock.release()
+
+
+async def lifespan_task() -> None:
+    """Registered with the Reflex app: every worker runs it, the leader lock picks one."""
+    if get_settings().scheduler_mode != "embedded":
+        return
+    try:
+        await run()
+    except asyncio.CancelledError:
+        pass
