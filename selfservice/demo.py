@@ -70,7 +70,7 @@ PEOPLE = [
 ]
 
 
-def load_demo(session: Session, today: date | None = None) -> int:
+def load_demo(session: Session, today: date | None = None, messages: bool = True) -> int:
     """Insert the demo company into an empty database; returns the number of employees added."""
     if session.exec(select(Employee).limit(1)).first() is not None:
         return 0
@@ -112,4 +112,32 @@ def load_demo(session: Session, today: date | None = None) -> int:
     audit.append(
         session, SYSTEM, "demo.loaded", "company", "demo", after={"departments": len(DEPARTMENTS), "employees": len(PEOPLE)}, at=now
     )
+    if messages:
+        _demo_messages(session, employees, now)
     return len(PEOPLE)
+
+
+def _demo_messages(session: Session, employees: dict[str, Employee], now: datetime) -> None:
+    """A welcome for everyone and a notice that R&D must confirm; some already read it."""
+    from selfservice.services.auth import actor_of
+    from selfservice.services.notifications import acknowledge, notify, open_message
+
+    notice = {
+        "title_zh": "考勤制度更新通知",
+        "body_zh": "自 12 月 1 日起，请每天到岗后在“员工自助”打卡；因故不能到岗须在当天 10:00 前提交请假申请。请阅读后点击“我已收到”。",
+        "title_en": "Attendance policy update",
+        "body_en": "From 1 December, clock in on Self-service when you arrive; if you cannot come, file leave before 10:00 that day. "
+        "Please confirm receipt.",
+    }
+    accounts = {a.employee_id: a for a in session.exec(select(UserAccount)).all()}
+    research = employees["E1001"].department_id
+    for no, employee in employees.items():
+        notify(session, SYSTEM, employee.id or 0, "welcome", "system.welcome", {"name": employee.name}, (), now)
+        if employee.department_id != research:
+            continue
+        message_id = notify(session, SYSTEM, employee.id or 0, "notice", "notice.generic", notice, ("wecom", "sms"), now, requires_ack=True)
+        reader = actor_of(accounts[employee.id])  # type: ignore[index]
+        if no in ("E1002", "E1003", "E1007"):
+            acknowledge(session, reader, message_id, now + timedelta(minutes=20))
+        elif no == "E1008":
+            open_message(session, reader, message_id, now + timedelta(minutes=45))

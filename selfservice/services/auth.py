@@ -33,7 +33,7 @@ class SignInStep:
     recovery_codes: list[str] = field(default_factory=list)
 
 
-def _actor(account: UserAccount, session_id: int | None = None) -> Actor:
+def actor_of(account: UserAccount, session_id: int | None = None) -> Actor:
     return Actor(
         account_id=account.id or 0,
         employee_id=account.employee_id,
@@ -73,7 +73,7 @@ def _record_failure(session: Session, account: UserAccount, now: datetime, reaso
     """Count a failed attempt, lock at the limit, and commit so the count survives the error."""
     settings = get_settings()
     account.failed_attempts += 1
-    actor = _actor(account)
+    actor = actor_of(account)
     audit.append(
         session,
         actor,
@@ -126,7 +126,7 @@ def begin_sign_in(session: Session, username: str, password: str, now: datetime,
     else:
         account.failed_attempts = 0
         token = _new_session(session, account, "full", now, user_agent)
-        audit.append(session, _actor(account), "auth.signed_in", "user_account", account.id, after={"method": "password"}, at=now)
+        audit.append(session, actor_of(account), "auth.signed_in", "user_account", account.id, after={"method": "password"}, at=now)
         session.add(account)
         session.commit()
         return SignInStep("full", token)
@@ -193,7 +193,7 @@ def complete_totp(session: Session, pending_token: str, code: str, now: datetime
     row.revoked_at = now
     account.failed_attempts = 0
     token = _new_session(session, account, "full", now, user_agent)
-    audit.append(session, _actor(account), "auth.signed_in", "user_account", account.id, after={"method": f"password+{method}"}, at=now)
+    audit.append(session, actor_of(account), "auth.signed_in", "user_account", account.id, after={"method": f"password+{method}"}, at=now)
     session.add_all([row, account])
     session.commit()
     return SignInStep("full", token)
@@ -208,7 +208,7 @@ def _enable_totp(session: Session, account: UserAccount, code: str, now: datetim
     account.totp_enabled = True
     account.totp_last_step = step
     account.recovery_code_hashes = json.dumps([sec.hash_code(c) for c in codes])
-    audit.append(session, _actor(account), "auth.totp_enabled", "user_account", account.id, at=now)
+    audit.append(session, actor_of(account), "auth.totp_enabled", "user_account", account.id, at=now)
     return codes
 
 
@@ -219,7 +219,7 @@ def complete_enrolment(session: Session, pending_token: str, code: str, now: dat
     row.revoked_at = now
     token = _new_session(session, account, "full", now, user_agent)
     audit.append(
-        session, _actor(account), "auth.signed_in", "user_account", account.id, after={"method": "password+totp_enrolment"}, at=now
+        session, actor_of(account), "auth.signed_in", "user_account", account.id, after={"method": "password+totp_enrolment"}, at=now
     )
     session.add_all([row, account])
     session.commit()
@@ -236,7 +236,7 @@ def resolve(session: Session, token: str, now: datetime) -> Actor | None:
     account = session.get(UserAccount, row.account_id)
     if account is None or not _employee_active(session, account):
         return None
-    return _actor(account, row.id)
+    return actor_of(account, row.id)
 
 
 def require(session: Session, token: str, now: datetime) -> Actor:
@@ -254,7 +254,7 @@ def sign_out(session: Session, token: str, now: datetime) -> None:
     session.add(row)
     account = session.get(UserAccount, row.account_id)
     if account is not None:
-        audit.append(session, _actor(account), "auth.signed_out", "user_account", account.id, at=now)
+        audit.append(session, actor_of(account), "auth.signed_out", "user_account", account.id, at=now)
 
 
 def revoke_all(session: Session, account_id: int, now: datetime) -> int:

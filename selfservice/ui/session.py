@@ -9,7 +9,7 @@ import reflex as rx
 
 from selfservice.domain.actor import Actor
 from selfservice.i18n import t
-from selfservice.services import auth, employees
+from selfservice.services import auth, employees, notifications
 from selfservice.ui import routes
 from selfservice.ui.guard import handler, now, resolve_actor_sync, run
 
@@ -21,6 +21,7 @@ class SessionState(rx.State):
     lang: str = rx.LocalStorage("zh-CN", name="ss_lang", sync=True)
     me_name: str = ""
     me_role: str = ""
+    unread: int = 0
 
     @rx.var
     def is_manager_plus(self) -> bool:
@@ -31,6 +32,10 @@ class SessionState(rx.State):
     def is_hr_plus(self) -> bool:
         return self.me_role in ("hr", "admin")
 
+    @rx.var
+    def is_admin(self) -> bool:
+        return self.me_role == "admin"
+
     def _t(self, key: str, **params) -> str:
         return t(self.lang if self.lang in ("zh-CN", "en") else "zh-CN", key, **params)
 
@@ -38,6 +43,7 @@ class SessionState(rx.State):
         view = await run(employees.profile, actor, actor.employee_id)
         self.me_name = view.name_en if self.lang == "en" and view.name_en else view.name
         self.me_role = actor.role.value
+        self.unread = await run(notifications.unread_count, actor)
 
     @handler(public=True)
     async def toggle_language(self):

@@ -19,6 +19,24 @@ def language_button() -> rx.Component:
     )
 
 
+def inbox_button() -> rx.Component:
+    """The inbox with its unread count, always in reach on a phone."""
+    return rx.link(
+        rx.button(
+            rx.icon("bell", size=18),
+            rx.cond(
+                SessionState.unread > 0,
+                rx.badge(SessionState.unread, color_scheme="red", variant="solid", radius="full", id="unread-badge"),
+            ),
+            variant="soft",
+            size="2",
+            aria_label=T("nav.inbox"),
+        ),
+        href=routes.INBOX,
+        id="nav-inbox-button",
+    )
+
+
 def _item(label: str, href: str, test_id: str) -> rx.Component:
     return rx.menu.item(rx.link(T(label), href=href, underline="none", color="inherit", width="100%"), id=test_id)
 
@@ -28,8 +46,11 @@ def menu() -> rx.Component:
         rx.menu.trigger(rx.button(rx.icon("menu", size=18), T("nav.menu"), variant="soft", size="2", id="nav-menu")),
         rx.menu.content(
             _item("nav.home", routes.HOME, "nav-home"),
+            _item("nav.inbox", routes.INBOX, "nav-inbox"),
             rx.cond(SessionState.is_manager_plus, _item("nav.directory", routes.DIRECTORY, "nav-directory")),
             rx.cond(SessionState.is_hr_plus, _item("nav.import", routes.IMPORT, "nav-import")),
+            rx.cond(SessionState.is_hr_plus, _item("nav.outbox", routes.OUTBOX, "nav-outbox")),
+            rx.cond(SessionState.is_admin, _item("nav.channels", routes.CHANNELS, "nav-channels")),
             _item("nav.security", routes.SECURITY, "nav-security"),
             rx.menu.separator(),
             rx.menu.item(T("nav.sign_out"), on_click=SessionState.sign_out, color="tomato", id="nav-sign-out"),
@@ -47,6 +68,7 @@ def header(signed_in: bool = True) -> rx.Component:
         ),
         rx.spacer(),
         language_button(),
+        inbox_button() if signed_in else rx.fragment(),
         menu() if signed_in else rx.fragment(),
         align="center",
         spacing="2",

@@ -1,0 +1,59 @@
+"""The page a signed link opens (/m?t=…): records the read on the link's channel, then shows
+the message read-only. The token is the credential, and it names one delivery only."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+
+import reflex as rx
+
+from selfservice.domain.errors import DomainError
+from selfservice.services import notifications
+from selfservice.ui.components.shell import page
+from selfservice.ui.guard import handler, now, resolve_actor_sync, run
+from selfservice.ui.i18n import T
+from selfservice.ui.pages.inbox import InboxState, message_body
+from selfservice.ui.session import SessionState
+
+
+class LinkState(SessionState):
+    message: dict[str, str] = {}
+    error: str = ""
+    signed_in: bool = False
+
+    @handler(public=True)
+    async def load(self):
+        token = self.router.url.query_parameters.get("t", "")
+        actor = await asyncio.to_thread(resolve_actor_sync, self.session_token)
+        self.signed_in = actor is not None
+        try:
+            view = await run(notifications.open_by_link, token, now(), actor)
+        except DomainError as error:
+            self.message, self.error = {}, self._t(error.key, **error.params)
+            return
+        self.message, self.error = {k: str(v) for k, v in asdict(view).items()}, ""
+        if actor is not None:
+            await self._fill_shell(actor)
+
+
+def link_page() -> rx.Component:
+    ack = rx.cond(
+        LinkState.signed_in,
+        rx.button(
+            T("inbox.ack"),
+            on_click=InboxState.acknowledge(LinkState.message.get("id", "0").to(int)),
+            size="3",
+            width="100%",
+            id="message-ack",
+        ),
+        rx.text(T("inbox.sign_in_to_ack"), size="2", color_scheme="gray"),
+    )
+    return page(
+        rx.cond(
+            LinkState.error != "",
+            rx.callout(LinkState.error, icon="triangle_alert", color_scheme="red", id="link-error"),
+            message_body(LinkState.message, ack),
+        ),
+        signed_in=False,
+    )
