@@ -46,6 +46,7 @@ class WeComStandIn:
         self.msgids: dict[tuple[str, str], str] = {}
         self.invalid_users: set[str] = set()
         self.scripted: list[dict] = []  # responses to give next, before any fault injection
+        self.scripted_for: dict[str, list[dict]] = {}  # the same, for one recipient only
         self.server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
         self.server.expect_request("/cgi-bin/gettoken").respond_with_handler(self._gettoken)
         self.server.expect_request("/cgi-bin/message/send", method="POST").respond_with_handler(self._send)
@@ -77,10 +78,13 @@ class WeComStandIn:
         return _json({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200})
 
     def _send(self, request: Request) -> Response:
+        body = json.loads(request.get_data())
         with self.lock:
             self.send_requests += 1
             if self.scripted:
                 return _json(self.scripted.pop(0))
+            if self.scripted_for.get(body.get("touser", "")):
+                return _json(self.scripted_for[body["touser"]].pop(0))
             token = request.args.get("access_token", "")
             if self.tokens.get(token, 0) < time.time():
                 return _json({"errcode": 42001, "errmsg": "access_token expired"})
@@ -91,7 +95,6 @@ class WeComStandIn:
         if fault_kind == "timeout":
             time.sleep(self.timeout_seconds)  # the client gives up first; nothing was delivered
             return Response("late", status=504)
-        body = json.loads(request.get_data())
         user = body.get("touser", "")
         if user in self.invalid_users:
             return _json({"errcode": 0, "errmsg": "ok", "invaliduser": user, "msgid": ""})

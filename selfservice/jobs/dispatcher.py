@@ -76,6 +76,33 @@ class Dispatcher:
         await asyncio.to_thread(save)
         return len(claimed)
 
+    async def reconcile_sms(self) -> int:
+        """Pull delivery status for SMS whose pushed report never came (reports are best-effort)."""
+        from selfservice.services import delivery_reports
+
+        channel = (await self.channels()).get("sms")
+        if channel is None or not hasattr(channel, "query_details"):
+            return 0
+
+        def pending() -> list[tuple[str, str, str, str]]:
+            with session_scope() as session:
+                return delivery_reports.awaiting_report(session, datetime.now(UTC))
+
+        reports = []
+        for address, biz_id, _out_id, send_date in (await asyncio.to_thread(pending))[:500]:
+            try:
+                details = await channel.query_details(address, biz_id, send_date)  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001  (one failed query must not stop the rest)
+                log.warning("QuerySendDetails failed for %s", biz_id)
+                continue
+            reports.extend(delivery_reports.details_as_reports(biz_id, details))
+
+        def apply() -> int:
+            with session_scope() as session:
+                return delivery_reports.apply_aliyun(session, reports, datetime.now(UTC))
+
+        return await asyncio.to_thread(apply) if reports else 0
+
     async def drain(self, max_rounds: int = 10_000) -> int:
         """Run rounds until nothing is due (used by tests, the CLI and the benchmark)."""
         total = 0
@@ -87,6 +114,7 @@ class Dispatcher:
         return total
 
     async def aclose(self) -> None:
-        if self._channels:
+        """Close the clients this dispatcher built (channels passed in belong to the caller)."""
+        if self._channels and not self._fixed:
             for channel in self._channels.values():
                 await channel.aclose()

@@ -34,6 +34,7 @@ def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
         dispatcher.run_once, "interval", seconds=settings.dispatch_interval_seconds, id="outbox.dispatch", max_instances=1, coalesce=True
     )
     scheduler.add_job(dispatcher.reload, "interval", seconds=60, id="outbox.reload_channels", max_instances=1, coalesce=True)
+    scheduler.add_job(dispatcher.reconcile_sms, "interval", minutes=10, id="outbox.reconcile_sms", max_instances=1, coalesce=True)
     heartbeat = os.environ.get("SELFSERVICE_HEARTBEAT_FILE")
     if heartbeat:
         scheduler.add_job(

@@ -54,3 +54,36 @@ def apply_aliyun(session: Session, reports: list[dict[str, Any]], now: datetime)
         session.flush()
         applied += 1
     return applied
+
+
+def awaiting_report(session: Session, now: datetime, after_minutes: int = 10, within_hours: int = 48) -> list[tuple[str, str, str, str]]:
+    """SMS deliveries sent a while ago with no report yet: (address, biz_id, out_id, send date)."""
+    from datetime import timedelta
+
+    rows = session.exec(
+        select(NotificationDelivery).where(
+            NotificationDelivery.channel == "sms",
+            NotificationDelivery.status == DeliveryStatus.sent,
+            NotificationDelivery.sent_at < now - timedelta(minutes=after_minutes),  # type: ignore[operator]
+            NotificationDelivery.sent_at > now - timedelta(hours=within_hours),  # type: ignore[operator]
+        )
+    ).all()
+    return [(d.address, d.provider_message_id, d.idempotency_key, d.sent_at.strftime("%Y%m%d")) for d in rows if d.sent_at]
+
+
+def details_as_reports(biz_id: str, details: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``QuerySendDetails`` rows in the shape of pushed reports (SendStatus 3 = delivered, 2 = failed)."""
+    reports = []
+    for detail in details:
+        status = detail.get("SendStatus")
+        if status in (2, 3):
+            reports.append(
+                {
+                    "biz_id": biz_id,
+                    "out_id": detail.get("OutId", ""),
+                    "success": status == 3,
+                    "err_code": detail.get("ErrCode", ""),
+                    "source": "QuerySendDetails",
+                }
+            )
+    return reports

@@ -79,7 +79,8 @@ def drain(channels: dict, until_settled: bool = False, limit_seconds: float = 12
                     return total
                 await asyncio.sleep(0.05)
         finally:
-            await dispatcher.aclose()
+            for channel in channels.values():
+                await channel.aclose()
 
     return asyncio.run(run())
 
@@ -113,7 +114,7 @@ def test_busy_and_rate_limit_are_retried_invalid_user_fails_and_alerts_hr(demo, 
     queue("wecom", 1, ["E1005"])
     with WeComStandIn() as standin:
         standin.invalid_users.add("E1005")
-        standin.scripted = [{"errcode": -1, "errmsg": "system busy"}]
+        standin.scripted_for["E1004"] = [{"errcode": -1, "errmsg": "system busy"}]
         drain({"wecom": wecom_client(standin)}, until_settled=True)
     by_address = {d.address: d for d in deliveries("wecom")}
     assert by_address["E1004"].status == "sent" and by_address["E1004"].attempts == 2
@@ -207,3 +208,65 @@ def test_email_reaches_the_smtp_sink_with_link(demo):
     assert "/m?t=" in parsed.get_body(("plain",)).get_content() and "/m?t=" in parsed.get_body(("html",)).get_content()
     assert parsed["Message-ID"].endswith("@selfservice>") and parsed["Subject"] == "测试消息"
     assert deliveries("email")[0].status == "sent"
+
+
+def test_missing_sms_report_is_reconciled_with_query_send_details(demo, monkeypatch):
+    from datetime import timedelta
+
+    queue("sms", 1)
+    with AliyunSmsStandIn() as standin:
+        drain({"sms": AliyunSmsChannel(standin.access_key_id, standin.access_key_secret, "自助", "SMS_0001", standin.url)})
+        assert deliveries("sms")[0].status == "sent"
+        channel = AliyunSmsChannel(standin.access_key_id, standin.access_key_secret, "自助", "SMS_0001", standin.url)
+        later = datetime.now(UTC) + timedelta(minutes=15)
+        monkeypatch.setattr("selfservice.jobs.dispatcher.datetime", type("FrozenLater", (), {"now": staticmethod(lambda tz=None: later)}))
+
+        async def run():
+            dispatcher = Dispatcher(channels={"sms": channel})
+            return await dispatcher.reconcile_sms()
+
+        assert asyncio.run(run()) == 1
+    delivery = deliveries("sms")[0]
+    assert delivery.status == "delivered" and delivery.delivered_at is not None
+
+
+def test_report_webhook_needs_the_secret_path_and_matching_ids(demo):
+    from starlette.applications import Starlette
+
+    from selfservice.channels import webhooks
+    from selfservice.services import channel_settings
+
+    queue("sms", 1)
+    with session_scope() as session:
+        channel_settings.save(
+            session,
+            SYSTEM,
+            "sms",
+            True,
+            {
+                "access_key_id": "LTAI-test",
+                "access_key_secret": "sms-secret",
+                "sign_name": "自助",
+                "template_code": "SMS_1",
+                "report_secret": "s3cret-path",
+            },
+            datetime.now(UTC),
+        )
+    with AliyunSmsStandIn() as standin:
+        drain({"sms": AliyunSmsChannel(standin.access_key_id, standin.access_key_secret, "自助", "SMS_0001", standin.url)})
+        report = standin.report_for(standin.sent[0])
+    app = Starlette(routes=webhooks.routes)
+
+    def post(path: str, **kwargs) -> httpx.Response:
+        async def go():
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
+                return await client.post(path, **kwargs)
+
+        return asyncio.run(go())
+
+    assert post("/hooks/sms/aliyun/wrong", json=[report]).status_code == 404
+    assert post("/hooks/sms/aliyun/s3cret-path", content=b"not json").status_code == 400
+    assert post("/hooks/sms/aliyun/s3cret-path", json=[{**report, "out_id": "forged"}]).json() == {"code": 0, "msg": "成功"}
+    assert deliveries("sms")[0].status == "sent"
+    assert post("/hooks/sms/aliyun/s3cret-path", json=[report]).json()["code"] == 0
+    assert deliveries("sms")[0].status == "delivered"
