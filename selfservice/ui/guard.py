@@ -128,7 +128,7 @@ def handler(*roles: Role, public: bool = False, background: bool = False, page_l
             try:
                 return await fn(self, actor, **call_args)
             except DomainError as error:
-                return [rx.toast.error(t(_lang(self), error.key, **error.params))]
+                return [rx.toast.error(t(_lang(self), error.key, **error.params), id=error.key)]
 
         wrapper.__signature__ = signature.replace(parameters=public_params)  # type: ignore[attr-defined]
         wrapper.__annotations__ = hints
