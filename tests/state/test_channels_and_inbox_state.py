@@ -10,7 +10,14 @@ from selfservice.ui.pages.channels import ChannelsState
 from selfservice.ui.pages.inbox import InboxState
 from tests.state.conftest import call, substate, token_for
 
-WECOM = {"channel": "wecom", "enabled": "on", "corp_id": "ww-corp", "agent_id": "1000002", "secret": "TOP-SECRET-VALUE", "base_url": "http://127.0.0.1:9"}
+WECOM = {
+    "channel": "wecom",
+    "enabled": "on",
+    "corp_id": "ww-corp",
+    "agent_id": "1000002",
+    "secret": "TOP-SECRET-VALUE",
+    "base_url": "http://127.0.0.1:9",
+}
 
 
 def test_channel_secret_is_stored_encrypted_and_never_reaches_the_browser(app_db):
@@ -66,7 +73,9 @@ def test_someone_elses_message_cannot_be_opened_or_acknowledged(app_db):
 
     with session_scope() as session:
         owner = actor_for(session, "E1004")
-        message_id = notifications.notify(session, SYSTEM, owner.employee_id, "t", "system.test", {"channel": "x"}, (), datetime.now(UTC), requires_ack=True)
+        message_id = notifications.notify(
+            session, SYSTEM, owner.employee_id, "t", "system.test", {"channel": "x"}, (), datetime.now(UTC), requires_ack=True
+        )
     state = substate(InboxState)
     state.session_token = token_for("E1005")
     assert "error.not_permitted" in str(call(state, "acknowledge", message_id))

@@ -8,12 +8,13 @@ from dataclasses import asdict
 
 import reflex as rx
 
+from selfservice.domain.actor import Actor
 from selfservice.domain.errors import DomainError
 from selfservice.services import notifications
 from selfservice.ui.components.shell import page
 from selfservice.ui.guard import handler, now, resolve_actor_sync, run
 from selfservice.ui.i18n import T
-from selfservice.ui.pages.inbox import InboxState, message_body
+from selfservice.ui.pages.inbox import message_body
 from selfservice.ui.session import SessionState
 
 
@@ -36,13 +37,19 @@ class LinkState(SessionState):
         if actor is not None:
             await self._fill_shell(actor)
 
+    @handler()
+    async def acknowledge(self, actor: Actor, message_id: int):
+        """The signed-in recipient confirms receipt from the link page."""
+        view = await run(notifications.acknowledge, actor, message_id, now())
+        self.message = {k: str(v) for k, v in asdict(view).items()}
+
 
 def link_page() -> rx.Component:
     ack = rx.cond(
         LinkState.signed_in,
         rx.button(
             T("inbox.ack"),
-            on_click=InboxState.acknowledge(LinkState.message.get("id", "0").to(int)),
+            on_click=LinkState.acknowledge(LinkState.message.get("id", "0").to(int)),
             size="3",
             width="100%",
             id="message-ack",
