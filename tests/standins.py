@@ -148,8 +148,14 @@ class AliyunSmsStandIn:
                 self.sent.append({**params, "BizId": biz_id})
                 return _json({"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": uuid.uuid4().hex})
             if params.get("Action") == "QuerySendDetails":
-                found = [s for s in self.sent if s["BizId"] == params.get("BizId")]
-                details = [{"PhoneNum": s["PhoneNumbers"], "SendStatus": 3, "ErrCode": "DELIVERED", "OutId": s["OutId"]} for s in found]
+                if params.get("BizId"):
+                    found = [s for s in self.sent if s["BizId"] == params["BizId"]]
+                else:
+                    found = [s for s in self.sent if s["PhoneNumbers"] == params.get("PhoneNumber")]
+                details = [
+                    {"PhoneNum": s["PhoneNumbers"], "SendStatus": 3, "ErrCode": "DELIVERED", "OutId": s["OutId"], "BizId": s["BizId"]}
+                    for s in found
+                ]
                 return _json({"Code": "OK", "TotalCount": len(details), "SmsSendDetailDTOs": {"SmsSendDetailDTO": details}})
         return _json({"Code": "InvalidAction", "Message": "unknown action"}, 400)
 

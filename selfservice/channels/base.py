@@ -15,6 +15,7 @@ class Outgoing:
     address: str
     text: str
     idempotency_key: str
+    resumed: bool = False  # a previous lease ran out with no recorded outcome: it may have been sent
 
     @property
     def parts(self) -> tuple[str, str, str]:

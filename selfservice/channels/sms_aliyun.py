@@ -107,6 +107,25 @@ class AliyunSmsChannel:
         data = response.json()
         return list(((data.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO")) or [])
 
+    async def find_sent(self, outgoing: Outgoing, send_date: str) -> str | None:
+        """The BizId of an SMS already accepted for this delivery (matched by ``OutId``), if any.
+
+        Aliyun does not deduplicate on ``OutId``, so before re-sending a delivery whose worker
+        died mid-send, the dispatcher asks the provider whether it already went out.
+        """
+        params = self._signed(
+            "QuerySendDetails",
+            {"PhoneNumber": outgoing.address.removeprefix("+86"), "SendDate": send_date, "PageSize": "50", "CurrentPage": "1"},
+        )
+        response = await self.client.get(self.base_url + "/", params=params)
+        data = response.json()
+        if data.get("Code") != "OK":
+            raise RuntimeError(f"QuerySendDetails: {data.get('Code')}")
+        for detail in ((data.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO")) or []:
+            if detail.get("OutId") == outgoing.idempotency_key:
+                return str(detail.get("BizId") or detail.get("OutId"))
+        return None
+
     async def aclose(self) -> None:
         await self.client.aclose()
 

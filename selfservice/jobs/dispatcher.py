@@ -46,6 +46,14 @@ class Dispatcher:
     async def _send(self, channel: Channel, outgoing: Outgoing, gate: asyncio.Semaphore) -> tuple[Outgoing, SendResult]:
         async with gate:
             try:
+                if outgoing.resumed and hasattr(channel, "find_sent"):
+                    # The provider does not deduplicate: ask whether the dead worker's send went out.
+                    today = datetime.now(UTC).strftime("%Y%m%d")
+                    found = await channel.find_sent(outgoing, today)  # type: ignore[attr-defined]
+                    if found:
+                        return outgoing, SendResult(
+                            "sent", provider_message_id=found, response="recovered: already accepted by the provider"
+                        )
                 return outgoing, await channel.send(outgoing)
             except Exception as error:  # a channel bug must not lose the delivery
                 log.exception("channel %s raised", outgoing.channel)

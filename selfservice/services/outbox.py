@@ -38,12 +38,24 @@ def claim_due(session: Session, worker: str, now: datetime, limit: int = 200, ch
         due = due.where(table.c.channel.in_(channels))
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    else:  # take SQLite's write lock first, so the read below and the update form one claim
+        session.execute(sa.text("UPDATE notification_delivery SET claimed_by = claimed_by WHERE 0"))
+    # Remember which were claimed before and never settled (their worker died mid-send).
+    candidates = {row[0]: bool(row[1]) for row in session.execute(due.with_only_columns(table.c.id, table.c.claimed_by)).all()}
+    if not candidates:
+        session.commit()
+        return []
+    lease_until = now + timedelta(seconds=get_settings().dispatch_lease_seconds)
     ids = [
         row[0]
         for row in session.execute(
             sa.update(table)
-            .where(table.c.id.in_(due.scalar_subquery()))
-            .values(claimed_by=worker, claimed_until=now + timedelta(seconds=get_settings().dispatch_lease_seconds))
+            .where(
+                table.c.id.in_(list(candidates)),
+                table.c.status == DeliveryStatus.queued,
+                sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
+            )
+            .values(claimed_by=worker, claimed_until=lease_until)
             .returning(table.c.id)
         ).all()
     ]
@@ -51,7 +63,7 @@ def claim_due(session: Session, worker: str, now: datetime, limit: int = 200, ch
     if not ids:
         return []
     rows = session.exec(select(NotificationDelivery).where(NotificationDelivery.id.in_(ids)).order_by(NotificationDelivery.id)).all()  # type: ignore[union-attr]
-    return [Outgoing(d.id or 0, d.channel, d.address, d.text_sent, d.idempotency_key) for d in rows]
+    return [Outgoing(d.id or 0, d.channel, d.address, d.text_sent, d.idempotency_key, resumed=candidates[d.id or 0]) for d in rows]
 
 
 def record(session: Session, results: list[tuple[Outgoing, SendResult]], now: datetime, worker: str) -> None:

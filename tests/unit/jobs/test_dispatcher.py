@@ -270,3 +270,28 @@ def test_report_webhook_needs_the_secret_path_and_matching_ids(demo):
     assert deliveries("sms")[0].status == "sent"
     assert post("/hooks/sms/aliyun/s3cret-path", json=[report]).json()["code"] == 0
     assert deliveries("sms")[0].status == "delivered"
+
+
+def test_sms_sent_by_a_worker_that_died_before_recording_is_not_sent_again(demo, monkeypatch):
+    """Aliyun does not deduplicate; the dispatcher asks QuerySendDetails before re-sending."""
+    from selfservice.services import outbox
+    from selfservice.settings import get_settings
+
+    queue("sms", 1, ["E1004"])
+    queue("sms", 1, ["E1005"])
+    monkeypatch.setenv("SELFSERVICE_DISPATCH_LEASE_SECONDS", "0")
+    get_settings.cache_clear()
+    with AliyunSmsStandIn() as standin:
+        with session_scope() as session:
+            claimed = outbox.claim_due(session, "dead-worker", datetime.now(UTC))
+        assert len(claimed) == 2 and not any(o.resumed for o in claimed)
+        first = next(o for o in claimed if o.address == "+8613800033757")
+        dying = AliyunSmsChannel(standin.access_key_id, standin.access_key_secret, "自助", "SMS_0001", standin.url)
+        asyncio.run(dying.send(first))  # the dead worker got this one out, then died before recording
+        assert len(standin.sent) == 1
+        time.sleep(0.01)
+        drain({"sms": AliyunSmsChannel(standin.access_key_id, standin.access_key_secret, "自助", "SMS_0001", standin.url)})
+        out_ids = [s["OutId"] for s in standin.sent]
+    get_settings.cache_clear()
+    assert len(out_ids) == 2 and len(set(out_ids)) == 2, "each SMS went out exactly once"
+    assert {d.status for d in deliveries("sms")} == {"sent"}
