@@ -13,5 +13,5 @@ config = rx.Config(
     cors_allowed_origins=[o.strip() for o in _origins.split(",") if o.strip()],
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="teal", radius="medium"))],
-    disable_plugins=["reflex_base.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[rx.plugins.SitemapPlugin],
 )

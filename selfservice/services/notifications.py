@@ -21,7 +21,7 @@ from selfservice.domain import notifications as rules
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError, NotFound, NotPermitted
 from selfservice.domain.notifications import ChannelName, DeliveryStatus
-from selfservice.persistence.models import ChannelSetting, Employee, NotificationDelivery, NotificationMessage, UserAccount
+from selfservice.persistence.models import ChannelSetting, DeliveryAttempt, Employee, NotificationDelivery, NotificationMessage, UserAccount
 from selfservice.services import audit
 from selfservice.settings import get_settings
 
@@ -350,6 +350,29 @@ def deliveries(session: Session, actor: Actor, message_id: int) -> list[Delivery
         )
         for d in rows
     ]
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    channel: str
+    at: str
+    outcome: str
+    http_status: str
+    response: str
+    error: str
+
+
+def attempts(session: Session, actor: Actor, message_id: int) -> list[AttemptRow]:
+    """Every send attempt and provider report of one message, with the raw answers (HR only)."""
+    if not actor.has_role(Role.hr):
+        raise NotPermitted()
+    rows = session.exec(
+        select(DeliveryAttempt, NotificationDelivery.channel)
+        .join(NotificationDelivery, NotificationDelivery.id == DeliveryAttempt.delivery_id)  # type: ignore[arg-type]
+        .where(NotificationDelivery.message_id == message_id)
+        .order_by(DeliveryAttempt.id)
+    ).all()
+    return [AttemptRow(channel, _iso(a.at), a.outcome, str(a.http_status or ""), a.response[:300], a.error) for a, channel in rows]
 
 
 def retry(session: Session, actor: Actor, delivery_id: int, now: datetime) -> None:

@@ -32,6 +32,7 @@ class OutboxState(SessionState):
     total: int = 0
     selected: dict[str, str] = {}
     deliveries: list[dict[str, str]] = []
+    attempts: list[dict[str, str]] = []
     _filters: dict[str, str] = {}
 
     async def _refresh(self, actor: Actor) -> None:
@@ -55,6 +56,7 @@ class OutboxState(SessionState):
     async def select(self, actor: Actor, message_id: int):
         self.selected = next((r for r in self.rows if r["id"] == str(message_id)), {})
         self.deliveries = _delivery_rows(await run(notifications.deliveries, actor, message_id))
+        self.attempts = [{k: str(v) for k, v in asdict(a).items()} for a in await run(notifications.attempts, actor, message_id)]
 
     @handler(Role.hr)
     async def retry(self, actor: Actor, delivery_id: int):
@@ -144,6 +146,31 @@ def _details() -> rx.Component:
                 ),
                 overflow_x="auto",
                 width="100%",
+            ),
+            rx.cond(
+                OutboxState.attempts.length() > 0,
+                rx.vstack(
+                    rx.foreach(
+                        OutboxState.attempts,
+                        lambda a: rx.text(
+                            a["at"],
+                            " · ",
+                            a["channel"],
+                            " · ",
+                            a["outcome"],
+                            " ",
+                            a["http_status"],
+                            " ",
+                            a["error"],
+                            " ",
+                            rx.code(a["response"], size="1"),
+                            size="1",
+                            class_name="attempt-row",
+                        ),
+                    ),
+                    spacing="1",
+                    width="100%",
+                ),
             ),
         ),
     )

@@ -17,6 +17,7 @@ from selfservice.jobs.dispatcher import Dispatcher
 from selfservice.persistence.db import session_scope
 from selfservice.persistence.models import ChannelSetting, DeliveryAttempt, Employee, NotificationDelivery, NotificationMessage
 from selfservice.services import notifications
+from tests.helpers import actor_for
 from tests.standins import AliyunSmsStandIn, WeComStandIn
 
 
@@ -95,7 +96,11 @@ def test_wecom_textcard_is_sent_with_token_and_recorded(demo):
     assert {d.status for d in rows} == {"sent"} and all(d.provider_message_id for d in rows)
     with session_scope() as session:
         attempts = session.exec(select(DeliveryAttempt)).all()
+        message_id = session.get(NotificationDelivery, attempts[0].delivery_id).message_id
+        hr = actor_for(session, "hr01")
+        shown = notifications.attempts(session, hr, message_id)
     assert len(attempts) == 3 and all('"errcode": 0' in a.response for a in attempts)
+    assert len(shown) == 1 and shown[0].outcome == "sent" and '"msgid"' in shown[0].response
 
 
 def test_expired_token_is_refreshed_and_the_send_repeated(demo):
