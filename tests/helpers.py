@@ -22,3 +22,12 @@ def totp_code(secret: str, moment: datetime) -> str:
 
 def audit_count(session: Session) -> int:
     return len(session.exec(select(AuditEntry.seq)).all())
+
+
+def run_async(coroutine):
+    """Run a coroutine on a fresh loop in a worker thread (Playwright may own this thread's loop)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -24,7 +24,26 @@ def _json(data: dict | list, status: int = 200) -> Response:
     return Response(json.dumps(data, ensure_ascii=False), status=status, content_type="application/json")
 
 
-class WeComStandIn:
+class _StandIn:
+    """A threaded HTTP server on 127.0.0.1, used as a context manager."""
+
+    server: HTTPServer
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+    def __enter__(self):
+        self.server.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.server.clear()
+        if self.server.is_running():
+            self.server.stop()
+
+
+class WeComStandIn(_StandIn):
     """``/cgi-bin/gettoken`` and ``/cgi-bin/message/send`` with duplicate check."""
 
     def __init__(
@@ -50,19 +69,6 @@ class WeComStandIn:
         self.server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
         self.server.expect_request("/cgi-bin/gettoken").respond_with_handler(self._gettoken)
         self.server.expect_request("/cgi-bin/message/send", method="POST").respond_with_handler(self._send)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.port}"
-
-    def __enter__(self) -> WeComStandIn:
-        self.server.start()
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self.server.clear()
-        if self.server.is_running():
-            self.server.stop()
 
     def expire_tokens(self) -> None:
         with self.lock:
@@ -111,7 +117,7 @@ class WeComStandIn:
         return _json({"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": msgid})
 
 
-class AliyunSmsStandIn:
+class AliyunSmsStandIn(_StandIn):
     """RPC-style ``SendSms`` / ``QuerySendDetails`` that checks the HMAC-SHA1 signature."""
 
     def __init__(self, access_key_id: str = "LTAI-test", access_key_secret: str = "sms-secret") -> None:
@@ -121,19 +127,6 @@ class AliyunSmsStandIn:
         self.scripted: list[dict] = []
         self.server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
         self.server.expect_request("/").respond_with_handler(self._rpc)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.port}"
-
-    def __enter__(self) -> AliyunSmsStandIn:
-        self.server.start()
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self.server.clear()
-        if self.server.is_running():
-            self.server.stop()
 
     def _rpc(self, request: Request) -> Response:
         params = dict(parse_qsl(request.query_string.decode(), keep_blank_values=True))

@@ -112,3 +112,19 @@ def field_row(label_key: str, value: rx.Var | str, test_id: str = "") -> rx.Comp
 
 def card(*children: rx.Component, **props) -> rx.Component:
     return rx.card(rx.vstack(*children, spacing="2", width="100%"), width="100%", **props)
+
+
+def data_table(header_keys: tuple[str, ...], rows: rx.Var, render_row, **props) -> rx.Component:
+    """A table that scrolls sideways on a phone instead of squeezing its columns."""
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*(rx.table.column_header_cell(T(key) if key else "") for key in header_keys))),
+            rx.table.body(rx.foreach(rows, render_row)),
+            variant="surface",
+            size="1",
+            width="100%",
+            **props,
+        ),
+        overflow_x="auto",
+        width="100%",
+    )

@@ -10,7 +10,7 @@ from pydantic import Field
 from selfservice.domain.actor import Actor, Role
 from selfservice.services import employees
 from selfservice.ui import routes
-from selfservice.ui.components.shell import page
+from selfservice.ui.components.shell import data_table, page
 from selfservice.ui.guard import Form, handler, run
 from selfservice.ui.i18n import T, T_fmt, T_var
 from selfservice.ui.session import SessionState
@@ -115,26 +115,7 @@ def directory_page() -> rx.Component:
             color_scheme="gray",
             id="directory-total",
         ),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell(T("field.employee_no")),
-                        rx.table.column_header_cell(T("field.name")),
-                        rx.table.column_header_cell(T("field.department")),
-                        rx.table.column_header_cell(T("field.manager")),
-                        rx.table.column_header_cell(T("field.status")),
-                        rx.table.column_header_cell(""),
-                    )
-                ),
-                rx.table.body(rx.foreach(DirectoryState.rows, _row)),
-                variant="surface",
-                size="1",
-                width="100%",
-            ),
-            overflow_x="auto",
-            width="100%",
-        ),
+        data_table(("field.employee_no", "field.name", "field.department", "field.manager", "field.status", ""), DirectoryState.rows, _row),
         rx.cond(DirectoryState.total == 0, rx.text(T("directory.empty"), color_scheme="gray")),
         rx.hstack(
             rx.button(

@@ -11,7 +11,7 @@ import reflex as rx
 from selfservice.domain.actor import Actor, Role
 from selfservice.services import employees
 from selfservice.settings import DATA_DIR, get_settings
-from selfservice.ui.components.shell import card, page
+from selfservice.ui.components.shell import card, data_table, page
 from selfservice.ui.guard import handler, now, run
 from selfservice.ui.i18n import T
 from selfservice.ui.session import SessionState
@@ -162,33 +162,13 @@ def import_page() -> rx.Component:
         ),
         rx.cond(
             ImportState.errors.length() > 0,
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell(T("import.line")),
-                            rx.table.column_header_cell(T("import.column")),
-                            rx.table.column_header_cell(T("import.reason")),
-                        )
-                    ),
-                    rx.table.body(
-                        rx.foreach(
-                            ImportState.errors,
-                            lambda e: rx.table.row(
-                                rx.table.cell(e["line"]),
-                                rx.table.cell(e["column"]),
-                                rx.table.cell(e["reason"]),
-                                class_name="import-error-row",
-                            ),
-                        )
-                    ),
-                    variant="surface",
-                    size="1",
-                    width="100%",
-                    id="import-errors",
+            data_table(
+                ("import.line", "import.column", "import.reason"),
+                ImportState.errors,
+                lambda e: rx.table.row(
+                    rx.table.cell(e["line"]), rx.table.cell(e["column"]), rx.table.cell(e["reason"]), class_name="import-error-row"
                 ),
-                overflow_x="auto",
-                width="100%",
+                id="import-errors",
             ),
         ),
         title_key="import.title",

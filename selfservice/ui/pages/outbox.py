@@ -9,7 +9,7 @@ from pydantic import Field
 
 from selfservice.domain.actor import Actor, Role
 from selfservice.services import notifications
-from selfservice.ui.components.shell import card, page
+from selfservice.ui.components.shell import card, data_table, page
 from selfservice.ui.guard import Form, handler, now, run
 from selfservice.ui.i18n import T
 from selfservice.ui.session import SessionState
@@ -136,17 +136,7 @@ def _details() -> rx.Component:
                 spacing="4",
                 wrap="wrap",
             ),
-            rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(*(rx.table.column_header_cell(T(h)) for h in headers), rx.table.column_header_cell(""))),
-                    rx.table.body(rx.foreach(OutboxState.deliveries, _delivery)),
-                    size="1",
-                    variant="surface",
-                    white_space="nowrap",
-                ),
-                overflow_x="auto",
-                width="100%",
-            ),
+            data_table((*headers, ""), OutboxState.deliveries, _delivery, white_space="nowrap"),
             rx.cond(
                 OutboxState.attempts.length() > 0,
                 rx.vstack(
@@ -195,31 +185,10 @@ def outbox_page() -> rx.Component:
     return page(
         _filters(),
         _details(),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *(
-                            rx.table.column_header_cell(T(key))
-                            for key in (
-                                "outbox.sent_at",
-                                "outbox.recipient",
-                                "outbox.kind",
-                                "outbox.subject",
-                                "outbox.status",
-                                "outbox.read",
-                                "outbox.acknowledged",
-                            )
-                        )
-                    )
-                ),
-                rx.table.body(rx.foreach(OutboxState.rows, _row)),
-                size="1",
-                variant="surface",
-                width="100%",
-            ),
-            overflow_x="auto",
-            width="100%",
+        data_table(
+            ("outbox.sent_at", "outbox.recipient", "outbox.kind", "outbox.subject", "outbox.status", "outbox.read", "outbox.acknowledged"),
+            OutboxState.rows,
+            _row,
         ),
         title_key="outbox.title",
     )

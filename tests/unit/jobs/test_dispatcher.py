@@ -17,7 +17,7 @@ from selfservice.jobs.dispatcher import Dispatcher
 from selfservice.persistence.db import session_scope
 from selfservice.persistence.models import ChannelSetting, DeliveryAttempt, Employee, NotificationDelivery, NotificationMessage
 from selfservice.services import notifications
-from tests.helpers import actor_for
+from tests.helpers import actor_for, run_async
 from tests.standins import AliyunSmsStandIn, WeComStandIn
 
 
@@ -83,7 +83,7 @@ def drain(channels: dict, until_settled: bool = False, limit_seconds: float = 12
             for channel in channels.values():
                 await channel.aclose()
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 def test_wecom_textcard_is_sent_with_token_and_recorded(demo):
@@ -107,7 +107,7 @@ def test_expired_token_is_refreshed_and_the_send_repeated(demo):
     queue("wecom", 2)
     with WeComStandIn() as standin:
         channel = wecom_client(standin)
-        asyncio.run(channel._access_token())
+        run_async(channel._access_token())
         standin.expire_tokens()
         drain({"wecom": channel})
         assert standin.token_requests == 2 and sum(standin.delivered.values()) == 2
@@ -230,7 +230,7 @@ def test_missing_sms_report_is_reconciled_with_query_send_details(demo, monkeypa
             dispatcher = Dispatcher(channels={"sms": channel})
             return await dispatcher.reconcile_sms()
 
-        assert asyncio.run(run()) == 1
+        assert run_async(run()) == 1
     delivery = deliveries("sms")[0]
     assert delivery.status == "delivered" and delivery.delivered_at is not None
 
@@ -267,7 +267,7 @@ def test_report_webhook_needs_the_secret_path_and_matching_ids(demo):
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
                 return await client.post(path, **kwargs)
 
-        return asyncio.run(go())
+        return run_async(go())
 
     assert post("/hooks/sms/aliyun/wrong", json=[report]).status_code == 404
     assert post("/hooks/sms/aliyun/s3cret-path", content=b"not json").status_code == 400
@@ -292,7 +292,7 @@ def test_sms_sent_by_a_worker_that_died_before_recording_is_not_sent_again(demo,
         assert len(claimed) == 2 and not any(o.resumed for o in claimed)
         first = next(o for o in claimed if o.address == "+8613800033757")
         dying = AliyunSmsChannel(standin.access_key_id, standin.access_key_secret, "自助", "SMS_0001", standin.url)
-        asyncio.run(dying.send(first))  # the dead worker got this one out, then died before recording
+        run_async(dying.send(first))  # the dead worker got this one out, then died before recording
         assert len(standin.sent) == 1
         time.sleep(0.01)
         drain({"sms": AliyunSmsChannel(standin.access_key_id, standin.access_key_secret, "自助", "SMS_0001", standin.url)})

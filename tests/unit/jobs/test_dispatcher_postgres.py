@@ -11,6 +11,7 @@ import pytest
 
 from selfservice.jobs.dispatcher import Dispatcher
 from selfservice.persistence import migrate
+from tests.helpers import run_async
 from tests.standins import WeComStandIn
 
 pytestmark = pytest.mark.postgres
@@ -58,7 +59,7 @@ def test_two_dispatchers_on_postgresql_share_the_queue_without_duplicates(pg_app
             first.worker, second.worker = "worker-a", "worker-b"
             return await asyncio.gather(first.drain(), second.drain())
 
-        done = asyncio.run(both())
+        done = run_async(both())
         counts = list(standin.delivered.values())
     assert sum(done) == 300 and all(done), f"both dispatchers worked: {done}"
     assert len(counts) == 300 and set(counts) == {1}
