@@ -192,3 +192,17 @@ class ChannelSetting(SQLModel, table=True):
     config_enc: str = Field(default="", sa_type=sa.Text)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_by: int | None = Field(default=None)
+
+
+class WorkCalendarDay(SQLModel, table=True):
+    """工作日历: a day that differs from the Monday-to-Friday rule (holiday or swapped workday)."""
+
+    __tablename__ = "work_calendar_day"
+
+    day: date = Field(primary_key=True)
+    kind: str = Field(max_length=16)
+    name: str = Field(default="", max_length=64)
+    name_en: str = Field(default="", max_length=64)
+    source: str = Field(default="hr", max_length=16)  # statutory | hr
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: int | None = Field(default=None)

@@ -1,0 +1,123 @@
+"""The company work calendar: statutory holidays and swapped workdays, loaded from the
+``chinese-calendar`` package for the years it covers and edited by HR for later years."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from selfservice.domain.actor import Actor, Role
+from selfservice.domain.errors import NotPermitted, ValidationFailed
+from selfservice.domain.work_calendar import DayException, DayKind, Half, WorkCalendar, statutory_exceptions
+from selfservice.persistence.models import WorkCalendarDay
+from selfservice.services import audit
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def load(session: Session, start: date, end: date) -> WorkCalendar:
+    """The calendar for a date range (for leave counting and attendance)."""
+    rows = session.exec(select(WorkCalendarDay).where(WorkCalendarDay.day >= start, WorkCalendarDay.day <= end)).all()
+    return WorkCalendar({r.day: DayException(DayKind(r.kind), r.name, r.name_en) for r in rows})
+
+
+@dataclass(frozen=True)
+class CalendarRow:
+    day: str
+    weekday: int
+    kind: str
+    name: str
+    name_en: str
+    source: str
+
+
+def year_rows(session: Session, actor: Actor, year: int) -> list[CalendarRow]:
+    """Every exception of ``year``; any signed-in employee may read the calendar."""
+    _check_year(year)
+    rows = session.exec(
+        select(WorkCalendarDay)
+        .where(WorkCalendarDay.day >= date(year, 1, 1), WorkCalendarDay.day <= date(year, 12, 31))
+        .order_by(WorkCalendarDay.day)
+    ).all()
+    return [CalendarRow(r.day.isoformat(), r.day.weekday(), r.kind, r.name, r.name_en, r.source) for r in rows]
+
+
+def _check_year(year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed("calendar.year_range", field="year", min=MIN_YEAR, max=MAX_YEAR)
+
+
+def _require_hr(actor: Actor) -> None:
+    if not actor.has_role(Role.hr):
+        raise NotPermitted()
+
+
+def load_statutory(session: Session, actor: Actor, year: int, now: datetime) -> int:
+    """Replace ``year``'s statutory days with the package's; HR's own entries are kept."""
+    _require_hr(actor)
+    _check_year(year)
+    days = statutory_exceptions(year)
+    existing = {
+        r.day: r
+        for r in session.exec(
+            select(WorkCalendarDay).where(WorkCalendarDay.day >= date(year, 1, 1), WorkCalendarDay.day <= date(year, 12, 31))
+        ).all()
+    }
+    changed = 0
+    for day, exception in days.items():
+        row = existing.get(day)
+        if row is not None and row.source == "hr":
+            continue
+        row = row or WorkCalendarDay(day=day, kind=exception.kind)
+        row.kind, row.name, row.name_en, row.source, row.updated_at, row.updated_by = (
+            exception.kind,
+            exception.name,
+            exception.name_en,
+            "statutory",
+            now,
+            actor.account_id or None,
+        )
+        session.add(row)
+        changed += 1
+    audit.append(session, actor, "calendar.statutory_loaded", "work_calendar", year, after={"days": changed}, at=now)
+    return changed
+
+
+def set_day(session: Session, actor: Actor, day: date, kind: str, name: str, now: datetime) -> None:
+    """HR marks a day as a holiday or a swapped workday, or (kind "") back to the weekday rule."""
+    _require_hr(actor)
+    _check_year(day.year)
+    row = session.get(WorkCalendarDay, day)
+    before = None if row is None else {"kind": row.kind, "name": row.name, "source": row.source}
+    if kind == "":
+        if row is not None:
+            session.delete(row)
+            audit.append(session, actor, "calendar.day_cleared", "work_calendar_day", day.isoformat(), before=before, at=now)
+        return
+    if kind not in DayKind.__members__:
+        raise ValidationFailed("error.invalid", field="kind")
+    if kind == DayKind.holiday and day.weekday() >= 5:
+        raise ValidationFailed("calendar.holiday_on_weekend", field="day")
+    if kind == DayKind.swapped_workday and day.weekday() < 5:
+        raise ValidationFailed("calendar.swap_on_weekday", field="day")
+    name = name.strip()[:64]
+    row = row or WorkCalendarDay(day=day, kind=kind)
+    row.kind, row.name, row.name_en, row.source, row.updated_at, row.updated_by = kind, name, name, "hr", now, actor.account_id or None
+    session.add(row)
+    audit.append(
+        session, actor, "calendar.day_set", "work_calendar_day", day.isoformat(), before=before, after={"kind": kind, "name": name}, at=now
+    )
+
+
+def count_leave_days(session: Session, actor: Actor, start: date, start_half: str, end: date, end_half: str) -> Decimal:
+    """How many working days a leave takes, with half days (any signed-in employee)."""
+    try:
+        first, last = Half(start_half), Half(end_half)
+    except ValueError:
+        raise ValidationFailed("error.invalid", field="half") from None
+    if (end - start).days > 366:
+        raise ValidationFailed("leave.range_too_long", field="end")
+    return load(session, start, end).leave_days(start, first, end, last)
