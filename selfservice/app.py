@@ -10,6 +10,7 @@ from starlette.routing import Route
 from selfservice.channels import webhooks
 from selfservice.jobs import scheduler
 from selfservice.ui import routes
+from selfservice.ui.pages.calendar import CalendarState, calendar_page
 from selfservice.ui.pages.channels import ChannelsState, channels_page
 from selfservice.ui.pages.directory import DirectoryState, directory_page
 from selfservice.ui.pages.employee_form import EmployeeFormState, employee_edit_page, employee_new_page
@@ -44,4 +45,5 @@ app.add_page(inbox_page, route=routes.INBOX, title="selfservice", on_load=InboxS
 app.add_page(message_page, route=routes.MESSAGE, title="selfservice", on_load=InboxState.load_message)
 app.add_page(link_page, route=routes.LINK, title="selfservice", on_load=LinkState.load)
 app.add_page(outbox_page, route=routes.OUTBOX, title="selfservice", on_load=OutboxState.load)
+app.add_page(calendar_page, route=routes.CALENDAR, title="selfservice", on_load=CalendarState.load)
 app.add_page(channels_page, route=routes.CHANNELS, title="selfservice", on_load=ChannelsState.load)

@@ -112,9 +112,22 @@ def load_demo(session: Session, today: date | None = None, messages: bool = True
     audit.append(
         session, SYSTEM, "demo.loaded", "company", "demo", after={"departments": len(DEPARTMENTS), "employees": len(PEOPLE)}, at=now
     )
+    _demo_calendar(session, today, now)
     if messages:
         _demo_messages(session, employees, now)
     return len(PEOPLE)
+
+
+def _demo_calendar(session: Session, today: date, now: datetime) -> None:
+    """Statutory holidays and swapped workdays for the years the package covers."""
+    from selfservice.domain.errors import ValidationFailed
+    from selfservice.services.work_calendar import load_statutory
+
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            load_statutory(session, SYSTEM, year, now)
+        except ValidationFailed:
+            continue  # not covered by the package: HR enters it by hand
 
 
 def _demo_messages(session: Session, employees: dict[str, Employee], now: datetime) -> None:
