@@ -113,8 +113,14 @@ def handler(*roles: Role, public: bool = False, background: bool = False, page_l
                 log.warning("refused %s: bad arguments %s", fn.__qualname__, detail)
                 return refuse(self, "error.bad_arguments")
             call_args = {name: getattr(values, name) for name in type(values).model_fields}
-            if public:
-                return await fn(self, **call_args)
+            try:
+                if public:
+                    return await fn(self, **call_args)
+                return await _guarded_call(self, fn, call_args)
+            except DomainError as error:
+                return [rx.toast.error(t(_lang(self), error.key, **error.params), id=error.key)]
+
+        async def _guarded_call(self, fn: Callable, call_args: dict[str, Any]) -> Any:
             if background and isinstance(self, StateProxy):
                 async with self:  # background tasks may read the tree only under the lock
                     token = self.session_token
@@ -125,10 +131,7 @@ def handler(*roles: Role, public: bool = False, background: bool = False, page_l
                 return refuse(self, "error.not_signed_in", routes.LOGIN)
             if roles and not actor.has_role(*roles):
                 return refuse(self, "error.not_permitted", routes.HOME if page_load else None)
-            try:
-                return await fn(self, actor, **call_args)
-            except DomainError as error:
-                return [rx.toast.error(t(_lang(self), error.key, **error.params), id=error.key)]
+            return await fn(self, actor, **call_args)
 
         wrapper.__signature__ = signature.replace(parameters=public_params)  # type: ignore[attr-defined]
         wrapper.__annotations__ = hints
