@@ -122,6 +122,17 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_leave_accrue(args: argparse.Namespace) -> int:
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import leave_balances
+
+    with session_scope() as session:
+        leave_balances.ensure_default_types(session)
+        written = leave_balances.accrue_year(session, SYSTEM, args.year, _now())
+    print(f"leave: {written} ledger entries written for {args.year}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="selfservice", description="selfservice operator commands")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -156,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="verify the hash chain; exit 1 naming the first bad entry")
     verify.set_defaults(func=cmd_audit_verify)
+    leave_cmd = sub.add_parser("leave", help="leave balances")
+    leave_sub = leave_cmd.add_subparsers(dest="leave_command", required=True)
+    accrue = leave_sub.add_parser("accrue", help="grant a year's quotas (carry-over and expiry of the year before); safe to repeat")
+    accrue.add_argument("year", type=int)
+    accrue.set_defaults(func=cmd_leave_accrue)
+
     sched = sub.add_parser("scheduler", help="run the scheduled jobs (one leader among all processes)")
     sched.set_defaults(func=cmd_scheduler)
 

@@ -113,9 +113,21 @@ def load_demo(session: Session, today: date | None = None, messages: bool = True
         session, SYSTEM, "demo.loaded", "company", "demo", after={"departments": len(DEPARTMENTS), "employees": len(PEOPLE)}, at=now
     )
     _demo_calendar(session, today, now)
+    _demo_leave(session, employees, today, now)
     if messages:
         _demo_messages(session, employees, now)
     return len(PEOPLE)
+
+
+def _demo_leave(session: Session, employees: dict[str, Employee], today: date, now: datetime) -> None:
+    """Leave types, last and this year's annual leave (with carry-over), one HR adjustment."""
+    from selfservice.services import leave_balances
+
+    leave_balances.ensure_default_types(session)
+    leave_balances.accrue_year(session, SYSTEM, today.year - 1, now)
+    leave_balances.adjust(session, SYSTEM, employees["E1005"].id or 0, "annual", today.year - 1, "-3", "去年已休 3 天（迁移自旧系统）", now)
+    leave_balances.accrue_year(session, SYSTEM, today.year, now)
+    leave_balances.adjust(session, SYSTEM, employees["E1004"].id or 0, "annual", today.year, "1", "加班调休补偿 1 天", now)
 
 
 def _demo_calendar(session: Session, today: date, now: datetime) -> None:

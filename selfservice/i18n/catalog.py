@@ -233,6 +233,15 @@ ZH: dict[str, str] = {
     "leave.half_order": "同一天内，结束不能早于开始（下午开始、上午结束）。",
     "leave.no_workdays": "所选时间内没有工作日。",
     "leave.range_too_long": "请假时间段不能超过一年。",
+    "leave.whole_days_only": "{type}只能按整天请假。",
+    "leave.over_balance": "余额不足：本次需 {days} 天，可用 {available} 天。",
+    "leave.days_format": "天数须为 0.5 的倍数，且不为 0。",
+    "leave.reason_required": "请填写调整原因。",
+    "leave.balances": "假期余额",
+    "leave.type": "类型",
+    "leave.granted": "额度",
+    "leave.used": "已用",
+    "leave.balance": "余额",
 }
 
 EN: dict[str, str] = {
@@ -468,4 +477,13 @@ EN: dict[str, str] = {
     "leave.half_order": "On a single day the leave cannot end before it starts (afternoon to morning).",
     "leave.no_workdays": "There are no working days in this range.",
     "leave.range_too_long": "A leave cannot span more than a year.",
+    "leave.whole_days_only": "{type} can only be taken in whole days.",
+    "leave.over_balance": "Not enough balance: this needs {days} days, {available} are available.",
+    "leave.days_format": "Days must be a non-zero multiple of 0.5.",
+    "leave.reason_required": "Please give a reason for the adjustment.",
+    "leave.balances": "Leave balances",
+    "leave.type": "Type",
+    "leave.granted": "Granted",
+    "leave.used": "Used",
+    "leave.balance": "Balance",
 }

@@ -11,6 +11,7 @@ import logging
 import os
 import time
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -27,6 +28,16 @@ def _heartbeat(path: str) -> None:
         handle.write(f"{os.getpid()} {int(time.time())}\n")
 
 
+def accrue_new_year() -> None:
+    """On 1 January: grant the year's leave quotas, carry over and expire last year's (idempotent)."""
+    from selfservice.domain.actor import SYSTEM
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import leave_balances
+
+    with session_scope() as session:
+        leave_balances.accrue_year(session, SYSTEM, datetime.now(UTC).astimezone(ZoneInfo(get_settings().timezone)).year, datetime.now(UTC))
+
+
 def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
     settings = get_settings()
     scheduler = AsyncIOScheduler(timezone=UTC)
@@ -35,6 +46,17 @@ def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
     )
     scheduler.add_job(dispatcher.reload, "interval", seconds=60, id="outbox.reload_channels", max_instances=1, coalesce=True)
     scheduler.add_job(dispatcher.reconcile_sms, "interval", minutes=10, id="outbox.reconcile_sms", max_instances=1, coalesce=True)
+    scheduler.add_job(
+        accrue_new_year,
+        "cron",
+        month=1,
+        day=1,
+        hour=0,
+        minute=10,
+        timezone=ZoneInfo(settings.timezone),
+        id="leave.accrue_new_year",
+        coalesce=True,
+    )
     heartbeat = os.environ.get("SELFSERVICE_HEARTBEAT_FILE")
     if heartbeat:
         scheduler.add_job(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -206,3 +207,36 @@ class WorkCalendarDay(SQLModel, table=True):
     source: str = Field(default="hr", max_length=16)  # statutory | hr
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_by: int | None = Field(default=None)
+
+
+class LeaveType(SQLModel, table=True):
+    """假期类型: configured by HR."""
+
+    __tablename__ = "leave_type"
+
+    code: str = Field(primary_key=True, max_length=16)
+    name: str = Field(max_length=32)
+    name_en: str = Field(max_length=64)
+    paid: bool = Field(default=True)
+    half_day: bool = Field(default=True)
+    yearly_quota: Decimal | None = Field(default=None, sa_type=sa.Numeric(6, 1))
+    carry_over_cap: Decimal = Field(default=Decimal(0), sa_type=sa.Numeric(6, 1))
+    attachment_over_days: Decimal | None = Field(default=None, sa_type=sa.Numeric(6, 1))
+    hr_must_approve: bool = Field(default=False)
+    active: bool = Field(default=True)
+
+
+class LeaveLedgerEntry(SQLModel, table=True):
+    """One movement of a leave balance. Append-only: corrections are new entries."""
+
+    __tablename__ = "leave_ledger_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    leave_type: str = Field(foreign_key="leave_type.code", max_length=16)
+    year: int = Field(index=True)
+    kind: str = Field(max_length=16)
+    days: Decimal = Field(sa_type=sa.Numeric(6, 1))
+    note: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)

@@ -15,6 +15,8 @@ def test_employee_signs_in_and_sees_own_home(phone, app_server):
     expect(phone.locator("#home-employee-no")).to_have_text("E1004")
     expect(phone.locator("#home-department")).to_have_text("研发部")
     expect(phone.locator("#home-manager")).to_contain_text("李明")
+    annual = phone.locator(".balance-row", has_text="年假")
+    expect(annual).to_contain_text("11")  # 5 this year + 5 carried over + 1 granted by HR
     shot(phone, "phone-home-zh")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways at 390 px ({width})"

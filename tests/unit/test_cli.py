@@ -70,3 +70,10 @@ def test_reset_totp_makes_the_user_enrol_again(demo, capsys, now):
     with session_scope() as session:
         assert auth.begin_sign_in(session, "hr01", DEMO_PASSWORD, now).stage == "enrol"
     assert main(["user", "reset-totp", "nobody"]) == 2
+
+
+def test_leave_accrue_is_safe_to_repeat(demo, capsys):
+    assert main(["leave", "accrue", "2026"]) == 0
+    assert "ledger entries written for 2026" in capsys.readouterr().out
+    assert main(["leave", "accrue", "2026"]) == 0
+    assert "0 ledger entries" in capsys.readouterr().out

@@ -7,20 +7,23 @@ from dataclasses import asdict
 import reflex as rx
 
 from selfservice.domain.actor import Actor
-from selfservice.services import employees
-from selfservice.ui.components.shell import card, field_row, page
-from selfservice.ui.guard import handler, run
+from selfservice.services import employees, leave_balances
+from selfservice.ui.components.shell import card, data_table, field_row, page
+from selfservice.ui.guard import handler, now, run
 from selfservice.ui.i18n import T, T_var
 from selfservice.ui.session import SessionState
 
 
 class HomeState(SessionState):
     profile: dict[str, str] = {}
+    balances: list[dict[str, str]] = []
 
     @handler()
     async def load(self, actor: Actor):
         view = await run(employees.profile, actor, actor.employee_id)
         self.profile = {k: str(v) for k, v in asdict(view).items()}
+        rows = await run(leave_balances.balances, actor, actor.employee_id, now().year)
+        self.balances = [{k: str(v) for k, v in asdict(r).items()} for r in rows]
         await self._fill_shell(actor)
 
 
@@ -52,6 +55,23 @@ def home_page() -> rx.Component:
             field_row("field.department", department, "home-department"),
             field_row("field.manager", _value("manager"), "home-manager"),
             field_row("field.hire_date", HomeState.profile.get("hire_date", "")),
+        ),
+        rx.cond(
+            HomeState.balances.length() > 0,
+            card(
+                rx.heading(T("leave.balances"), size="3"),
+                data_table(
+                    ("leave.type", "leave.granted", "leave.used", "leave.balance"),
+                    HomeState.balances,
+                    lambda b: rx.table.row(
+                        rx.table.cell(rx.cond(SessionState.lang == "en", b["name_en"], b["name"])),
+                        rx.table.cell(b["granted"]),
+                        rx.table.cell(b["used"]),
+                        rx.table.cell(rx.text(b["balance"], weight="bold")),
+                        class_name="balance-row",
+                    ),
+                ),
+            ),
         ),
         card(
             rx.heading(T("home.contact_title"), size="3"),
