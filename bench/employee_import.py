@@ -34,7 +34,7 @@ def _fresh_db(folder: str, name: str) -> str:
     url = f"sqlite:///{folder}/{name}.db"
     migrate.upgrade("head", url)
     with Session(engine_for(url)) as session:
-        load_demo(session)
+        load_demo(session, workflows=False)
         session.commit()
     return url
 

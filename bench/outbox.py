@@ -37,7 +37,7 @@ def prepare(folder: str, messages: int) -> str:
     get_settings.cache_clear()
     migrate.upgrade("head", url)
     with Session(engine_for(url)) as session:
-        load_demo(session, messages=False)
+        load_demo(session, workflows=False)
         session.add(ChannelSetting(channel="wecom", enabled=True))
         people = session.exec(select(Employee.id)).all()
         now = datetime.now(UTC)

@@ -41,7 +41,7 @@ def demo(session):
     """The demo company loaded into the test database."""
     from selfservice.demo import load_demo
 
-    load_demo(session, messages=False)
+    load_demo(session, workflows=False)
     session.commit()
     return session
 

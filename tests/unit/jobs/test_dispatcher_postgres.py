@@ -31,7 +31,7 @@ def pg_app(pg_server, monkeypatch):
     monkeypatch.setenv("SELFSERVICE_DB_URL", url)
     get_settings.cache_clear()
     with Session(engine_for(url)) as session:
-        load_demo(session, messages=False)
+        load_demo(session, workflows=False)
         session.commit()
     yield url
     get_settings.cache_clear()
