@@ -15,12 +15,38 @@ from selfservice.persistence.models import AuditEntry, utcnow
 _PG_AUDIT_LOCK = 7_100_001  # advisory lock key serialising appends on PostgreSQL
 
 
-def append_many(
-    session: Session, actor: Actor | None, entries: list[tuple[str, str, Any, dict[str, Any] | None]], at: datetime | None = None
-) -> None:
-    """Append several (action, entity, entity_id, after) entries with one look-up of the chain head."""
-    for action, entity, entity_id, after in entries:
-        append(session, actor, action, entity, entity_id, after=after, at=at)
+def _head(session: Session) -> tuple[int, str]:
+    """The next sequence number and the hash it links to (serialised on PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(sa.text(f"SELECT pg_advisory_xact_lock({_PG_AUDIT_LOCK})"))  # type: ignore[call-overload]
+    last = session.exec(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()  # type: ignore[union-attr]
+    return (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+
+
+def _row(
+    seq: int,
+    prev_hash: str,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    at: datetime | None,
+) -> AuditEntry:
+    chain = ChainEntry(
+        seq=seq,
+        at=at or utcnow(),
+        actor_id=actor.account_id if actor else None,
+        actor=actor.label if actor else "anonymous",
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before_json=None if before is None else canonical_json(before),
+        after_json=None if after is None else canonical_json(after),
+        prev_hash=prev_hash,
+    )
+    return AuditEntry(**{**chain.__dict__, "hash": entry_hash(chain)})
 
 
 def append(
@@ -34,38 +60,25 @@ def append(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Add the next entry of the chain inside the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(sa.text(f"SELECT pg_advisory_xact_lock({_PG_AUDIT_LOCK})"))  # type: ignore[call-overload]
-    last = session.exec(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()  # type: ignore[union-attr]
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    chain = ChainEntry(
-        seq=seq,
-        at=at or utcnow(),
-        actor_id=actor.account_id if actor else None,
-        actor=actor.label if actor else "anonymous",
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        before_json=None if before is None else canonical_json(before),
-        after_json=None if after is None else canonical_json(after),
-        prev_hash=prev_hash,
-    )
-    row = AuditEntry(
-        seq=chain.seq,
-        at=chain.at,
-        actor_id=chain.actor_id,
-        actor=chain.actor,
-        action=chain.action,
-        entity=chain.entity,
-        entity_id=chain.entity_id,
-        before_json=chain.before_json,
-        after_json=chain.after_json,
-        prev_hash=chain.prev_hash,
-        hash=entry_hash(chain),
-    )
+    seq, prev_hash = _head(session)
+    row = _row(seq, prev_hash, actor, action, entity, entity_id, before, after, at)
     session.add(row)
     session.flush()
     return row
+
+
+def append_many(
+    session: Session, actor: Actor | None, entries: list[tuple[str, str, Any, dict[str, Any] | None]], at: datetime | None = None
+) -> None:
+    """Append several (action, entity, entity_id, after) entries with one look-up of the chain head."""
+    if not entries:
+        return
+    seq, prev_hash = _head(session)
+    for action, entity, entity_id, after in entries:
+        row = _row(seq, prev_hash, actor, action, entity, entity_id, None, after, at)
+        session.add(row)
+        seq, prev_hash = seq + 1, row.hash
+    session.flush()
 
 
 def _as_chain(row: AuditEntry) -> ChainEntry:

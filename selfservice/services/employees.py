@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -477,10 +477,3 @@ def import_file(
     )
     progress.update("done", total, total)
     return ImportResult(total, [])
-
-
-def own_employee_id(actor: Actor) -> int:
-    return actor.employee_id
-
-
-__all__ = ["ProfileView", "DirectoryRow", "DirectoryPage", "ImportProgress", "ImportResult", "asdict"]

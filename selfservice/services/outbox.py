@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from selfservice.channels.base import Outgoing, SendResult
-from selfservice.domain.actor import Role
+from selfservice.domain.actor import SYSTEM, Role
 from selfservice.domain.notifications import MAX_ATTEMPTS, DeliveryStatus, backoff_seconds
 from selfservice.persistence.models import DeliveryAttempt, Employee, NotificationDelivery, UserAccount
 from selfservice.services import audit
@@ -114,7 +114,7 @@ def record(session: Session, results: list[tuple[Outgoing, SendResult]], now: da
             failures.append(delivery)
         session.add(delivery)
     session.flush()
-    audit.append_many(session, None, entries, at=now)
+    audit.append_many(session, SYSTEM, entries, at=now)
     if failures:
         _alert_hr(session, failures, now)
     session.commit()

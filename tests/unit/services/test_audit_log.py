@@ -80,3 +80,11 @@ def test_swapped_entries_are_found(chain, capsys):
     )
     code, out = run_verify(capsys)
     assert code == 1 and "seq 6" in out
+
+
+def test_batched_appends_extend_the_same_chain(chain, capsys):
+    audit.append_many(chain, SYSTEM, [("test.batch", "delivery", i, {"i": i}) for i in range(5)])
+    audit.append(chain, SYSTEM, "test.after_batch", "delivery", 99)
+    chain.commit()
+    code, out = run_verify(capsys)
+    assert code == 0 and "verified" in out
