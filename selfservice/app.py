@@ -34,16 +34,20 @@ app = rx.App(
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
 )
 app.register_lifespan_task(scheduler.lifespan_task)
-app.add_page(login_page, route=routes.LOGIN, title="selfservice", on_load=LoginState.load)
-app.add_page(home_page, route=routes.HOME, title="selfservice", on_load=HomeState.load)
-app.add_page(directory_page, route=routes.DIRECTORY, title="selfservice", on_load=DirectoryState.load)
-app.add_page(employee_new_page, route=routes.EMPLOYEE_NEW, title="selfservice", on_load=EmployeeFormState.load_new)
-app.add_page(employee_edit_page, route=routes.EMPLOYEE_EDIT, title="selfservice", on_load=EmployeeFormState.load_edit)
-app.add_page(import_page, route=routes.IMPORT, title="selfservice", on_load=ImportState.load)
-app.add_page(security_page, route=routes.SECURITY, title="selfservice", on_load=SecurityState.load)
-app.add_page(inbox_page, route=routes.INBOX, title="selfservice", on_load=InboxState.load)
-app.add_page(message_page, route=routes.MESSAGE, title="selfservice", on_load=InboxState.load_message)
-app.add_page(link_page, route=routes.LINK, title="selfservice", on_load=LinkState.load)
-app.add_page(outbox_page, route=routes.OUTBOX, title="selfservice", on_load=OutboxState.load)
-app.add_page(calendar_page, route=routes.CALENDAR, title="selfservice", on_load=CalendarState.load)
-app.add_page(channels_page, route=routes.CHANNELS, title="selfservice", on_load=ChannelsState.load)
+PAGES = (
+    (routes.LOGIN, login_page, LoginState.load),
+    (routes.HOME, home_page, HomeState.load),
+    (routes.DIRECTORY, directory_page, DirectoryState.load),
+    (routes.EMPLOYEE_NEW, employee_new_page, EmployeeFormState.load_new),
+    (routes.EMPLOYEE_EDIT, employee_edit_page, EmployeeFormState.load_edit),
+    (routes.IMPORT, import_page, ImportState.load),
+    (routes.SECURITY, security_page, SecurityState.load),
+    (routes.INBOX, inbox_page, InboxState.load),
+    (routes.MESSAGE, message_page, InboxState.load_message),
+    (routes.LINK, link_page, LinkState.load),
+    (routes.OUTBOX, outbox_page, OutboxState.load),
+    (routes.CALENDAR, calendar_page, CalendarState.load),
+    (routes.CHANNELS, channels_page, ChannelsState.load),
+)
+for route, component, on_load in PAGES:
+    app.add_page(component, route=route, title="selfservice", on_load=on_load)
