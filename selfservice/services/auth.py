@@ -275,7 +275,6 @@ def sign_out_everywhere(session: Session, actor: Actor, now: datetime) -> int:
 @dataclass(frozen=True)
 class SecurityView:
     totp_enabled: bool
-    totp_required: bool
     recovery_codes_left: int
 
 
@@ -284,7 +283,6 @@ def security_view(session: Session, actor: Actor) -> SecurityView:
     assert account is not None
     return SecurityView(
         totp_enabled=account.totp_enabled,
-        totp_required=account.role in get_settings().totp_required_roles,
         recovery_codes_left=len(json.loads(account.recovery_code_hashes or "[]")),
     )
 

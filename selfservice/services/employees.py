@@ -209,7 +209,7 @@ def _resolve_links(session: Session, draft: EmployeeDraft, employee_id: int | No
             raise InvalidEmployee([FieldError("manager_no", "import.unknown_manager", {"value": draft.manager_no[:32]})])
         manager_id = manager.id
         if employee_id is not None:
-            relation = {no: mgr for no, mgr in _manager_relation(session).items()}
+            relation = _manager_relation(session)
             own_no = session.get(Employee, employee_id).employee_no  # type: ignore[union-attr]
             relation[own_no] = draft.manager_no
             if find_manager_cycle(relation):

@@ -54,11 +54,6 @@ class SessionState(rx.State):
             await run(auth.set_language, actor, self.lang)
 
     @handler()
-    async def load_shell(self, actor: Actor):
-        """on_load of every signed-in page: fills the header and menu."""
-        await self._fill_shell(actor)
-
-    @handler()
     async def sign_out(self, actor: Actor):
         await run(auth.sign_out, self.session_token, now())
         self.session_token = ""

@@ -49,7 +49,7 @@ class ImportState(SessionState):
             self.message, self.errors = self._t("import.unsupported_type"), []
             return
         limit = get_settings().import_max_bytes
-        data = await upload.read(limit + 1) if hasattr(upload, "read") else b""
+        data = await upload.read(limit + 1)
         if len(data) > limit:
             self.message, self.errors = self._t("import.too_large", max_mb=limit // (1024 * 1024)), []
             return
@@ -63,7 +63,7 @@ class ImportState(SessionState):
     @handler(Role.hr, background=True)
     async def run_import(self, actor: Actor):
         async with self:
-            path, name, lang = self._file_path, self._file_name, self.lang
+            path, name = self._file_path, self._file_name
             self._file_path = ""
         if not path:
             return
@@ -82,7 +82,6 @@ class ImportState(SessionState):
             raise
         async with self:
             self.running = False
-            self.lang = lang
             if result.file_error or result.errors:
                 self.progress = 0  # nothing was imported: no half-full bar
             if result.file_error:

@@ -20,7 +20,6 @@ class CodeOnlyForm(Form):
 
 class SecurityState(SessionState):
     totp_enabled: bool = False
-    totp_required: bool = False
     recovery_left: int = 0
     qr: str = ""
     secret: str = ""
@@ -28,7 +27,7 @@ class SecurityState(SessionState):
 
     async def _refresh(self, actor: Actor) -> None:
         view = await run(auth.security_view, actor)
-        self.totp_enabled, self.totp_required, self.recovery_left = view.totp_enabled, view.totp_required, view.recovery_codes_left
+        self.totp_enabled, self.recovery_left = view.totp_enabled, view.recovery_codes_left
 
     @handler()
     async def load(self, actor: Actor):
