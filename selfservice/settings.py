@@ -50,6 +50,8 @@ class Settings:
     phone_region: str
     import_max_rows: int
     import_max_bytes: int
+    attachment_max_bytes: int
+    leave_past_limit_days: int
     public_url: str
     dispatch_lease_seconds: int
     retry_base_seconds: float
@@ -75,6 +77,8 @@ def get_settings() -> Settings:
         phone_region=_env("PHONE_REGION", "CN"),
         import_max_rows=int(_env("IMPORT_MAX_ROWS", "20000")),
         import_max_bytes=int(_env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
+        attachment_max_bytes=int(_env("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+        leave_past_limit_days=int(_env("LEAVE_PAST_LIMIT_DAYS", "30")),
         public_url=_env("PUBLIC_URL", "http://localhost:3000").rstrip("/"),
         dispatch_lease_seconds=int(_env("DISPATCH_LEASE_SECONDS", "120")),
         retry_base_seconds=float(_env("RETRY_BASE_SECONDS", "5")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -35,6 +36,7 @@ class LeaveTypeRule:
     carry_over_cap: Decimal = Decimal(0)
     attachment_over_days: Decimal | None = None  # attachment required when days exceed this
     hr_must_approve: bool = False
+    allow_negative: bool = False
 
     @property
     def has_balance(self) -> bool:
@@ -69,3 +71,56 @@ def check_days(rule: LeaveTypeRule, days: Decimal, available: Decimal | None) ->
 def carry_over(unused: Decimal, cap: Decimal) -> Decimal:
     """Days carried into the next year: the unused days, at most the cap, never negative."""
     return max(Decimal(0), min(unused, cap))
+
+
+class RequestStatus(StrEnum):
+    pending = "pending"  # waiting for approval; its days are reserved
+    approved = "approved"  # usage written to the ledger
+    rejected = "rejected"
+    withdrawn = "withdrawn"  # by the employee, while pending
+    cancel_pending = "cancel_pending"  # an approved leave the employee asked to cancel; back in approval
+    cancelled = "cancelled"  # cancellation approved; usage given back
+
+
+# Requests that hold days (reserve or use them) and block overlapping requests.
+HOLDING = (RequestStatus.pending, RequestStatus.approved, RequestStatus.cancel_pending)
+
+
+def check_request(
+    rule: LeaveTypeRule,
+    start: date,
+    end: date,
+    today: date,
+    past_limit_days: int,
+    days: Decimal,
+    available: Decimal | None,
+    attachments: int,
+    overlaps: bool,
+    reason: str,
+) -> None:
+    """Everything a new request must satisfy, first failure wins (the form shows one message).
+
+    ``available`` is the balance minus days reserved by pending requests, or None for types
+    without a balance. Dates and half days are checked by :meth:`WorkCalendar.leave_days`.
+    """
+    if start < today - timedelta(days=past_limit_days):
+        raise ValidationFailed("leave.too_far_past", field="start", days=past_limit_days)
+    if (end - start).days > 366:
+        raise ValidationFailed("leave.range_too_long", field="end")
+    if not reason.strip():
+        raise ValidationFailed("leave.reason_missing", field="reason")
+    if overlaps:
+        raise ValidationFailed("leave.overlap", field="start")
+    check_days(rule, days, None if rule.allow_negative else available)
+    if rule.attachment_required(days) and attachments == 0:
+        raise ValidationFailed("leave.attachment_required", field="attachments", days=f"{rule.attachment_over_days.normalize():f}")
+
+
+def year_parts(start: date, start_half: str, end: date, end_half: str) -> list[tuple[int, date, str, date, str]]:
+    """A range split at year ends (a ledger year is a calendar year): (year, start, half, end, half)."""
+    parts = []
+    for year in range(start.year, end.year + 1):
+        first = start if year == start.year else date(year, 1, 1)
+        last = end if year == end.year else date(year, 12, 31)
+        parts.append((year, first, start_half if year == start.year else "am", last, end_half if year == end.year else "pm"))
+    return parts

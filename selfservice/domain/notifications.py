@@ -49,6 +49,47 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "zh-CN": ("{title_zh}", "{body_zh}"),
         "en": ("{title_en}", "{body_en}"),
     },
+    "approval.requested": {
+        "zh-CN": ("待审批：{requester}的{what_zh}", "{requester}提交了{what_zh}：{summary_zh}。请在“审批”中处理。"),
+        "en": ("To approve: {what_en} from {requester}", "{requester} submitted a {what_en}: {summary_en}. Please decide in Approvals."),
+    },
+    "approval.reminder": {
+        "zh-CN": ("审批提醒：{requester}的{what_zh}", "{requester}的{what_zh}（{summary_zh}）已超过审批时限，仍待您处理。"),
+        "en": (
+            "Reminder: {what_en} from {requester}",
+            "The {what_en} from {requester} ({summary_en}) is past its time limit and still waits for you.",
+        ),
+    },
+    "approval.escalated": {
+        "zh-CN": ("转交审批：{requester}的{what_zh}", "{original}未在时限内处理{requester}的{what_zh}（{summary_zh}），现转由您审批。"),
+        "en": (
+            "Escalated to you: {what_en} from {requester}",
+            "{original} did not decide the {what_en} from {requester} ({summary_en}) in time; it is now yours to decide.",
+        ),
+    },
+    "approval.step_approved": {
+        "zh-CN": ("{what_zh}进展：{decider}已同意", "您的{what_zh}（{summary_zh}）已由{decider}同意，进入下一步审批。意见：{comment}"),
+        "en": (
+            "{what_en}: approved by {decider}",
+            "Your {what_en} ({summary_en}) was approved by {decider} and goes to the next approver. Comment: {comment}",
+        ),
+    },
+    "approval.approved": {
+        "zh-CN": ("{what_zh}已批准", "您的{what_zh}（{summary_zh}）已由{decider}批准。意见：{comment}"),
+        "en": ("{what_en} approved", "Your {what_en} ({summary_en}) was approved by {decider}. Comment: {comment}"),
+    },
+    "approval.rejected": {
+        "zh-CN": ("{what_zh}被驳回", "您的{what_zh}（{summary_zh}）被{decider}驳回。理由：{comment}"),
+        "en": ("{what_en} rejected", "Your {what_en} ({summary_en}) was rejected by {decider}. Reason: {comment}"),
+    },
+    "approval.withdrawn": {
+        "zh-CN": ("{requester}撤回了{what_zh}", "{requester}已撤回{what_zh}（{summary_zh}），无需再审批。"),
+        "en": ("{requester} withdrew a {what_en}", "{requester} withdrew the {what_en} ({summary_en}); nothing to decide."),
+    },
+    "leave.fyi": {
+        "zh-CN": ("请假通知：{requester}", "{requester}的{what_zh}已获批准：{summary_zh}。"),
+        "en": ("Leave: {requester}", "{requester}'s {what_en} was approved: {summary_en}."),
+    },
 }
 
 

@@ -223,6 +223,7 @@ class LeaveType(SQLModel, table=True):
     carry_over_cap: Decimal = Field(default=Decimal(0), sa_type=sa.Numeric(6, 1))
     attachment_over_days: Decimal | None = Field(default=None, sa_type=sa.Numeric(6, 1))
     hr_must_approve: bool = Field(default=False)
+    allow_negative: bool = Field(default=False)
     active: bool = Field(default=True)
 
 
@@ -240,3 +241,100 @@ class LeaveLedgerEntry(SQLModel, table=True):
     note: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: int | None = Field(default=None)
+
+
+class LeaveRequest(SQLModel, table=True):
+    """请假申请. Days are counted at submission from the work calendar and kept."""
+
+    __tablename__ = "leave_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    leave_type: str = Field(foreign_key="leave_type.code", max_length=16)
+    start_date: date = Field(index=True)
+    start_half: str = Field(default="am", max_length=2)
+    end_date: date = Field(index=True)
+    end_half: str = Field(default="pm", max_length=2)
+    days: Decimal = Field(sa_type=sa.Numeric(6, 1))
+    reason: str = Field(default="", max_length=500)
+    status: str = Field(default="pending", max_length=16, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LeaveAttachment(SQLModel, table=True):
+    """A file attached to a leave request, stored under its content hash. Never changed."""
+
+    __tablename__ = "leave_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="leave_request.id", index=True)
+    sha256: str = Field(max_length=64)
+    content_type: str = Field(max_length=64)
+    size: int
+    original_name: str = Field(default="", max_length=120)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)
+
+
+class ApprovalInstance(SQLModel, table=True):
+    """One run of the approval engine for one subject (a leave request, its cancellation, ...)."""
+
+    __tablename__ = "approval_instance"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workflow: str = Field(max_length=32, index=True)
+    subject_id: int = Field(index=True)
+    requester_id: int = Field(foreign_key="employee.id", index=True)
+    status: str = Field(default="pending", max_length=16, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApprovalStep(SQLModel, table=True):
+    """One ordered step. ``approver_id`` is whom the rules named; ``acting_id`` the delegate the
+    item was routed to, if any; ``pool`` "hr" means any HR user may decide. A decided step is
+    frozen (database trigger)."""
+
+    __tablename__ = "approval_step"
+
+    id: int | None = Field(default=None, primary_key=True)
+    instance_id: int = Field(foreign_key="approval_instance.id", index=True)
+    position: int
+    rule: str = Field(max_length=16)  # manager | dept_head | hr | escalated
+    approver_id: int | None = Field(default=None, foreign_key="employee.id", index=True)
+    acting_id: int | None = Field(default=None, foreign_key="employee.id", index=True)
+    pool: str = Field(default="", max_length=16)
+    status: str = Field(default="waiting", max_length=16, index=True)
+    activated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: int | None = Field(default=None, foreign_key="employee.id")
+    comment: str = Field(default="", max_length=500)
+
+
+class ApprovalDelegation(SQLModel, table=True):
+    """代理审批: while active, new items for ``employee_id`` go to ``delegate_id``."""
+
+    __tablename__ = "approval_delegation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    delegate_id: int = Field(foreign_key="employee.id")
+    starts_on: date
+    ends_on: date
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApprovalPolicy(SQLModel, table=True):
+    """Routing rules of one workflow, set by HR."""
+
+    __tablename__ = "approval_policy"
+
+    workflow: str = Field(primary_key=True, max_length=32)
+    dept_head_over_days: Decimal | None = Field(default=None, sa_type=sa.Numeric(6, 1))
+    escalate_after_hours: int = Field(default=24)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: int | None = Field(default=None)

@@ -16,7 +16,7 @@ from selfservice.persistence.models import Employee, LeaveLedgerEntry, LeaveType
 from selfservice.services import audit
 
 
-def _rule(row: LeaveType) -> rules.LeaveTypeRule:
+def rule_of(row: LeaveType) -> rules.LeaveTypeRule:
     return rules.LeaveTypeRule(
         row.code,
         row.name,
@@ -27,6 +27,7 @@ def _rule(row: LeaveType) -> rules.LeaveTypeRule:
         row.carry_over_cap,
         row.attachment_over_days,
         row.hr_must_approve,
+        row.allow_negative,
     )
 
 
@@ -53,10 +54,10 @@ def ensure_default_types(session: Session) -> int:
 
 
 def leave_types(session: Session) -> list[rules.LeaveTypeRule]:
-    return [_rule(t) for t in session.exec(select(LeaveType).where(LeaveType.active == True).order_by(LeaveType.code)).all()]  # noqa: E712
+    return [rule_of(t) for t in session.exec(select(LeaveType).where(LeaveType.active == True).order_by(LeaveType.code)).all()]  # noqa: E712
 
 
-def _sum(session: Session, employee_id: int, leave_type: str, year: int) -> Decimal:
+def balance_of(session: Session, employee_id: int, leave_type: str, year: int) -> Decimal:
     total = session.exec(
         select(sa.func.coalesce(sa.func.sum(LeaveLedgerEntry.days), 0)).where(
             LeaveLedgerEntry.employee_id == employee_id, LeaveLedgerEntry.leave_type == leave_type, LeaveLedgerEntry.year == year
@@ -106,7 +107,7 @@ def accrue_year(session: Session, actor: Actor, year: int, now: datetime) -> int
                 )
             ]  # type: ignore[arg-type]
             if employee_id in had_last_year:
-                unused = _sum(session, employee_id, leave_type.code, year - 1)
+                unused = balance_of(session, employee_id, leave_type.code, year - 1)
                 carried = rules.carry_over(unused, leave_type.carry_over_cap)
                 if carried:  # a transfer: out of last year, into this one
                     for entry_year, amount, note in ((year - 1, -carried, f"to {year}"), (year, carried, f"from {year - 1}")):
@@ -222,3 +223,113 @@ def balances(session: Session, actor: Actor, employee_id: int, year: int) -> lis
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class TypeSettings:
+    code: str
+    name: str
+    name_en: str
+    paid: bool
+    half_day: bool
+    yearly_quota: str  # "" when no balance is kept
+    carry_over_cap: str
+    attachment_over_days: str  # "" when never required
+    hr_must_approve: bool
+    allow_negative: bool
+    active: bool
+
+
+def _text(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def type_settings(session: Session, actor: Actor) -> list[TypeSettings]:
+    """Every leave type, active or not (HR)."""
+    if not actor.has_role(Role.hr):
+        raise NotPermitted()
+    return [
+        TypeSettings(
+            t.code,
+            t.name,
+            t.name_en,
+            t.paid,
+            t.half_day,
+            _text(t.yearly_quota),
+            _text(t.carry_over_cap),
+            _text(t.attachment_over_days),
+            t.hr_must_approve,
+            t.allow_negative,
+            t.active,
+        )
+        for t in session.exec(select(LeaveType).order_by(LeaveType.code)).all()
+    ]
+
+
+def _days_field(text: str, field: str, optional: bool) -> Decimal | None:
+    text = text.strip()
+    if not text:
+        if optional:
+            return None
+        raise ValidationFailed("leave.days_format", field=field)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValidationFailed("leave.days_format", field=field) from None
+    if not value.is_finite() or value < 0 or value > 365 or value % Decimal("0.5") != 0:
+        raise ValidationFailed("leave.days_format", field=field)
+    return value
+
+
+def save_type(session: Session, actor: Actor, settings: TypeSettings, now: datetime) -> None:
+    """HR creates or changes a leave type; the change is audited with before and after."""
+    if not actor.has_role(Role.hr):
+        raise NotPermitted()
+    code = settings.code.strip().lower()
+    if not (2 <= len(code) <= 16 and code.replace("_", "").isascii() and code.replace("_", "").isalnum()):
+        raise ValidationFailed("leave.type_code", field="code")
+    if not settings.name.strip() or not settings.name_en.strip():
+        raise ValidationFailed("leave.type_name", field="name")
+    quota = _days_field(settings.yearly_quota, "yearly_quota", optional=True)
+    cap = _days_field(settings.carry_over_cap or "0", "carry_over_cap", optional=False)
+    attachment = _days_field(settings.attachment_over_days, "attachment_over_days", optional=True)
+    row = session.get(LeaveType, code)
+    before = None if row is None else asdict_type(row)
+    row = row or LeaveType(code=code, name="", name_en="")
+    row.name, row.name_en = settings.name.strip()[:32], settings.name_en.strip()[:64]
+    row.paid, row.half_day, row.hr_must_approve, row.allow_negative, row.active = (
+        settings.paid,
+        settings.half_day,
+        settings.hr_must_approve,
+        settings.allow_negative,
+        settings.active,
+    )
+    row.yearly_quota, row.carry_over_cap, row.attachment_over_days = quota, cap, attachment  # type: ignore[assignment]
+    session.add(row)
+    session.flush()
+    audit.append(session, actor, "leave.type_saved", "leave_type", code, before=before, after=asdict_type(row), at=now)
+
+
+def asdict_type(row: LeaveType) -> dict[str, object]:
+    return {
+        "name": row.name,
+        "name_en": row.name_en,
+        "paid": row.paid,
+        "half_day": row.half_day,
+        "yearly_quota": _text(row.yearly_quota),
+        "carry_over_cap": _text(row.carry_over_cap),
+        "attachment_over_days": _text(row.attachment_over_days),
+        "hr_must_approve": row.hr_must_approve,
+        "allow_negative": row.allow_negative,
+        "active": row.active,
+    }
+
+
+def employee_by_no(session: Session, actor: Actor, employee_no: str) -> int:
+    """The employee id behind an employee number (HR, for adjustments)."""
+    if not actor.has_role(Role.hr):
+        raise NotPermitted()
+    found = session.exec(select(Employee.id).where(Employee.employee_no == employee_no.strip())).first()
+    if found is None:
+        raise ValidationFailed("leave.employee_unknown", field="employee_no", value=employee_no.strip()[:32])
+    return found

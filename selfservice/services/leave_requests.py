@@ -1,0 +1,692 @@
+"""Leave requests (请假申请): preview, submit, withdraw, cancel; attachments; the leave calendar
+and report. Approval routing is the generic engine's (:mod:`selfservice.services.approvals`);
+this module registers the two leave workflows and applies their outcomes to the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from selfservice.domain import attachments as files
+from selfservice.domain import leave as rules
+from selfservice.domain.actor import Actor, Role
+from selfservice.domain.approvals import InstanceStatus
+from selfservice.domain.errors import DomainError, NotFound, NotPermitted, ValidationFailed
+from selfservice.domain.work_calendar import Half
+from selfservice.persistence.models import (
+    ApprovalInstance,
+    Department,
+    Employee,
+    LeaveAttachment,
+    LeaveLedgerEntry,
+    LeaveRequest,
+    LeaveType,
+    UserAccount,
+)
+from selfservice.services import approvals, audit, leave_balances, work_calendar
+from selfservice.services.notifications import notify
+from selfservice.settings import DATA_DIR, get_settings
+
+LEAVE, LEAVE_CANCEL = "leave", "leave_cancel"
+WORKFLOWS = (LEAVE, LEAVE_CANCEL)
+HALF_ZH = {"am": "上午", "pm": "下午"}
+LINK_SECONDS = 600
+
+
+def _fmt(days: Decimal) -> str:
+    return f"{days.normalize():f}"
+
+
+def _type(session: Session, code: str) -> tuple[LeaveType, rules.LeaveTypeRule]:
+    row = session.get(LeaveType, code)
+    if row is None or not row.active:
+        raise ValidationFailed("leave.unknown_type", field="type")
+    return row, leave_balances.rule_of(row)
+
+
+def _slot(day: date, half: str) -> int:
+    """Half-day slots as integers so that ranges with halves compare simply."""
+    return day.toordinal() * 2 + (1 if half == Half.pm else 0)
+
+
+def _overlaps(
+    session: Session, employee_id: int, start: date, start_half: str, end: date, end_half: str, exclude: int | None = None
+) -> bool:
+    first, last = _slot(start, start_half), _slot(end, end_half)
+    rows = session.exec(
+        select(LeaveRequest).where(
+            LeaveRequest.employee_id == employee_id,
+            LeaveRequest.status.in_(rules.HOLDING),  # type: ignore[attr-defined]
+            LeaveRequest.start_date <= end,
+            LeaveRequest.end_date >= start,
+        )
+    ).all()
+    return any(r.id != exclude and _slot(r.start_date, r.start_half) <= last and first <= _slot(r.end_date, r.end_half) for r in rows)
+
+
+def reserved(session: Session, employee_id: int, leave_type: str, year: int) -> Decimal:
+    """Days held by pending requests (not yet in the ledger) that start in ``year``."""
+    total = session.exec(
+        select(sa.func.coalesce(sa.func.sum(LeaveRequest.days), 0)).where(
+            LeaveRequest.employee_id == employee_id,
+            LeaveRequest.leave_type == leave_type,
+            LeaveRequest.status == rules.RequestStatus.pending,
+            LeaveRequest.start_date >= date(year, 1, 1),
+            LeaveRequest.start_date <= date(year, 12, 31),
+        )
+    ).one()
+    return Decimal(str(total))
+
+
+@dataclass(frozen=True)
+class Preview:
+    days: str
+    balance: str  # "" for types without a balance
+    balance_after: str
+    attachment_required: bool
+
+
+def _available(session: Session, employee_id: int, rule: rules.LeaveTypeRule, year: int) -> Decimal | None:
+    if not rule.has_balance:
+        return None
+    return leave_balances.balance_of(session, employee_id, rule.code, year) - reserved(session, employee_id, rule.code, year)
+
+
+def _days(session: Session, start: date, start_half: str, end: date, end_half: str) -> Decimal:
+    try:
+        first, last = Half(start_half), Half(end_half)
+    except ValueError:
+        raise ValidationFailed("error.invalid", field="start_half") from None
+    if (end - start).days > 366:
+        raise ValidationFailed("leave.range_too_long", field="end")
+    return work_calendar.load(session, start, end).leave_days(start, first, end, last)
+
+
+def preview(session: Session, actor: Actor, leave_type: str, start: date, start_half: str, end: date, end_half: str) -> Preview:
+    """What the form shows before submitting: working days counted and the balance after."""
+    _, rule = _type(session, leave_type)
+    days = _days(session, start, start_half, end, end_half)
+    available = _available(session, actor.employee_id, rule, start.year)
+    return Preview(
+        _fmt(days),
+        "" if available is None else _fmt(available),
+        "" if available is None else _fmt(available - days),
+        rule.attachment_required(days),
+    )
+
+
+# ---- attachments --------------------------------------------------------------------------
+
+
+def attachment_dir() -> Path:
+    return DATA_DIR / "attachments"
+
+
+def _path(sha256: str) -> Path:
+    return attachment_dir() / sha256[:2] / sha256
+
+
+def stage_attachment(actor: Actor, data: bytes, name: str) -> files.Checked:
+    """Check an uploaded file by its content and store it under its hash (no row yet: a file is
+    only ever served through an attachment row of a request the viewer may see)."""
+    checked = files.check(data, name, get_settings().attachment_max_bytes)
+    path = _path(checked.sha256)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return checked
+
+
+def _stored(sha256: str, name: str) -> files.Checked:
+    if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        raise ValidationFailed("attachment.missing", field="attachments")
+    path = _path(sha256)
+    if not path.exists():
+        raise ValidationFailed("attachment.missing", field="attachments")
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ValidationFailed("attachment.damaged", field="attachments", name=name[:120])
+    return files.check(data, name, get_settings().attachment_max_bytes)
+
+
+def _may_view_request(session: Session, actor: Actor, request: LeaveRequest) -> bool:
+    return (
+        request.employee_id == actor.employee_id or actor.has_role(Role.hr) or approvals.is_involved(session, actor, WORKFLOWS, request.id)  # type: ignore[arg-type]
+    )
+
+
+def _link_mac(attachment_id: int, account_id: int, expires: int) -> str:
+    key = ("attachment:" + get_settings().secret_key).encode()
+    return hmac.new(key, f"{attachment_id}.{account_id}.{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def attachment_link(attachment_id: int, actor: Actor, now: datetime) -> str:
+    """A short-lived URL for one viewer (an <img> cannot send our session token)."""
+    expires = int(now.timestamp()) + LINK_SECONDS
+    return f"/files/attachment/{attachment_id}?a={actor.account_id}&e={expires}&m={_link_mac(attachment_id, actor.account_id, expires)}"
+
+
+def open_attachment(session: Session, attachment_id: int, account_id: int, expires: int, mac: str, now: datetime) -> tuple[bytes, str, str]:
+    """The bytes behind a link, re-checking that its account may still see the request."""
+    if expires < now.timestamp() or not hmac.compare_digest(_link_mac(attachment_id, account_id, expires), mac):
+        raise NotPermitted()
+    account = session.get(UserAccount, account_id)
+    row = session.get(LeaveAttachment, attachment_id)
+    if account is None or not account.active or row is None:
+        raise NotPermitted()
+    from selfservice.services.auth import actor_of
+
+    request = session.get(LeaveRequest, row.request_id)
+    if request is None or not _may_view_request(session, actor_of(account), request):
+        raise NotPermitted()
+    return _path(row.sha256).read_bytes(), row.content_type, row.original_name
+
+
+# ---- submitting, withdrawing, cancelling --------------------------------------------------
+
+
+def _describe(request: LeaveRequest, leave_type: LeaveType, cancel: bool = False) -> dict[str, str]:
+    zh = f"{leave_type.name} {request.start_date}{HALF_ZH[request.start_half]} 至 {request.end_date}{HALF_ZH[request.end_half]}，共{_fmt(request.days)}天"
+    en = f"{leave_type.name_en} {request.start_date} {request.start_half} to {request.end_date} {request.end_half}, {_fmt(request.days)} day(s)"
+    return {
+        "what_zh": "取消请假申请" if cancel else "请假申请",
+        "what_en": "leave cancellation" if cancel else "leave request",
+        "summary_zh": zh,
+        "summary_en": en,
+    }
+
+
+def submit(
+    session: Session,
+    actor: Actor,
+    leave_type: str,
+    start: date,
+    start_half: str,
+    end: date,
+    end_half: str,
+    reason: str,
+    staged: list[tuple[str, str]],
+    now: datetime,
+) -> int:
+    """File a request: every rule checked, days reserved, the approval started, the approver told.
+    ``staged`` lists (sha256, original name) of files checked by :func:`stage_attachment`."""
+    type_row, rule = _type(session, leave_type)
+    if len(staged) > files.MAX_FILES:
+        raise ValidationFailed("attachment.too_many", field="attachments", max=files.MAX_FILES)
+    if len(reason) > 500:
+        raise ValidationFailed("leave.reason_too_long", field="reason", max=500)
+    checked = [_stored(sha, name) for sha, name in dict(staged).items()]
+    days = _days(session, start, start_half, end, end_half)
+    rules.check_request(
+        rule,
+        start,
+        end,
+        approvals.local_today(now),
+        get_settings().leave_past_limit_days,
+        days,
+        _available(session, actor.employee_id, rule, start.year),
+        len(checked),
+        _overlaps(session, actor.employee_id, start, start_half, end, end_half),
+        reason,
+    )
+    request = LeaveRequest(
+        employee_id=actor.employee_id,
+        leave_type=leave_type,
+        start_date=start,
+        start_half=start_half,
+        end_date=end,
+        end_half=end_half,
+        days=days,
+        reason=reason.strip(),
+        status=rules.RequestStatus.pending,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(request)
+    session.flush()
+    for item in checked:
+        session.add(
+            LeaveAttachment(
+                request_id=request.id,  # type: ignore[arg-type]
+                sha256=item.sha256,
+                content_type=item.content_type,
+                size=item.size,
+                original_name=item.name,
+                created_at=now,
+                created_by=actor.account_id or None,
+            )
+        )
+    audit.append(
+        session,
+        actor,
+        "leave.requested",
+        "leave_request",
+        request.id,
+        after={
+            "type": leave_type,
+            "start": f"{start} {start_half}",
+            "end": f"{end} {end_half}",
+            "days": _fmt(days),
+            "reason": request.reason,
+            "attachments": [c.sha256 for c in checked],
+        },
+        at=now,
+    )
+    approvals.start(session, actor, LEAVE, request.id, actor.employee_id, days, rule.hr_must_approve, now)  # type: ignore[arg-type]
+    return request.id  # type: ignore[return-value]
+
+
+def _own(session: Session, actor: Actor, request_id: int) -> LeaveRequest:
+    request = session.get(LeaveRequest, request_id)
+    if request is None:
+        raise NotFound()
+    if request.employee_id != actor.employee_id:
+        raise NotPermitted()
+    return request
+
+
+def _open_instance(session: Session, workflow: str, request_id: int) -> ApprovalInstance | None:
+    return session.exec(
+        select(ApprovalInstance).where(
+            ApprovalInstance.workflow == workflow, ApprovalInstance.subject_id == request_id, ApprovalInstance.status == "pending"
+        )
+    ).first()
+
+
+def withdraw(session: Session, actor: Actor, request_id: int, now: datetime) -> None:
+    """The employee takes back a pending request (or a pending cancellation)."""
+    request = _own(session, actor, request_id)
+    workflow = {rules.RequestStatus.pending: LEAVE, rules.RequestStatus.cancel_pending: LEAVE_CANCEL}.get(
+        rules.RequestStatus(request.status)
+    )
+    instance = _open_instance(session, workflow, request_id) if workflow else None
+    if instance is None:
+        raise ValidationFailed("leave.not_pending", field="status")
+    approvals.withdraw(session, actor, instance.id, now)  # type: ignore[arg-type]
+
+
+def request_cancel(session: Session, actor: Actor, request_id: int, now: datetime) -> None:
+    """Ask to cancel an approved leave that has not started: it goes back to approval."""
+    request = _own(session, actor, request_id)
+    if request.status != rules.RequestStatus.approved:
+        raise ValidationFailed("leave.not_approved", field="status")
+    if request.start_date <= approvals.local_today(now):
+        raise ValidationFailed("leave.already_started", field="status")
+    type_row, rule = _type(session, request.leave_type)
+    request.status, request.updated_at = rules.RequestStatus.cancel_pending, now
+    session.add(request)
+    audit.append(session, actor, "leave.cancel_requested", "leave_request", request.id, before={"status": "approved"}, at=now)
+    approvals.start(session, actor, LEAVE_CANCEL, request.id, actor.employee_id, request.days, rule.hr_must_approve, now)  # type: ignore[arg-type]
+
+
+def _ledger(session: Session, actor: Actor, request: LeaveRequest, sign: int, note: str, now: datetime) -> None:
+    """Usage entries for an approved request (sign -1) or their reversal (sign +1), per year."""
+    for year, first, first_half, last, last_half in rules.year_parts(
+        request.start_date, request.start_half, request.end_date, request.end_half
+    ):
+        try:
+            days = _days(session, first, first_half, last, last_half)
+        except DomainError:
+            continue  # no working day falls in this year's part
+        session.add(
+            LeaveLedgerEntry(
+                employee_id=request.employee_id,
+                leave_type=request.leave_type,
+                year=year,
+                kind=rules.LedgerKind.usage,
+                days=sign * days,
+                note=f"{note} #{request.id}",
+                created_at=now,
+                created_by=actor.account_id or None,
+            )
+        )
+
+
+def _team(session: Session, employee: Employee) -> list[int]:
+    """Those told when someone's leave is approved: their manager, their peers, and HR."""
+    ids = set()
+    if employee.manager_id:
+        ids.add(employee.manager_id)
+        ids.update(session.exec(select(Employee.id).where(Employee.manager_id == employee.manager_id, Employee.status == "active")).all())
+    ids.update(
+        session.exec(
+            select(UserAccount.employee_id).where(UserAccount.role.in_([Role.hr, Role.admin]), UserAccount.active == True)  # type: ignore[union-attr]  # noqa: E712
+        ).all()
+    )
+    ids.discard(employee.id)
+    return sorted(i for i in ids if i)
+
+
+def _on_leave_finished(session: Session, actor: Actor, request_id: int, outcome: InstanceStatus, now: datetime) -> None:
+    request = session.get(LeaveRequest, request_id)
+    assert request is not None
+    before = request.status
+    status = {
+        InstanceStatus.approved: rules.RequestStatus.approved,
+        InstanceStatus.rejected: rules.RequestStatus.rejected,
+        InstanceStatus.withdrawn: rules.RequestStatus.withdrawn,
+    }[outcome]
+    request.status, request.updated_at = status, now
+    session.add(request)
+    if status == rules.RequestStatus.approved:
+        _ledger(session, actor, request, -1, "leave", now)
+        employee = session.get(Employee, request.employee_id)
+        assert employee is not None
+        params = {**_describe(request, session.get(LeaveType, request.leave_type)), "requester": employee.name}  # type: ignore[arg-type]
+        for recipient in _team(session, employee):
+            notify(session, actor, recipient, "leave_fyi", "leave.fyi", params, (), now)
+    audit.append(
+        session, actor, "leave." + status, "leave_request", request.id, before={"status": before}, after={"status": status}, at=now
+    )
+
+
+def _on_cancel_finished(session: Session, actor: Actor, request_id: int, outcome: InstanceStatus, now: datetime) -> None:
+    request = session.get(LeaveRequest, request_id)
+    assert request is not None
+    status = rules.RequestStatus.cancelled if outcome == InstanceStatus.approved else rules.RequestStatus.approved
+    request.status, request.updated_at = status, now
+    session.add(request)
+    if status == rules.RequestStatus.cancelled:
+        _ledger(session, actor, request, +1, "cancelled", now)
+    audit.append(
+        session,
+        actor,
+        "leave." + status,
+        "leave_request",
+        request.id,
+        before={"status": "cancel_pending"},
+        after={"status": status},
+        at=now,
+    )
+
+
+def _describer(cancel: bool):  # noqa: ANN202
+    def describe(session: Session, request_id: int) -> dict[str, str]:
+        request = session.get(LeaveRequest, request_id)
+        assert request is not None
+        return _describe(request, session.get(LeaveType, request.leave_type), cancel)  # type: ignore[arg-type]
+
+    return describe
+
+
+approvals.register(approvals.Workflow(LEAVE, LEAVE, _describer(False), _on_leave_finished))
+approvals.register(approvals.Workflow(LEAVE_CANCEL, LEAVE, _describer(True), _on_cancel_finished))
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    name: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    employee_id: int
+    employee: str
+    department: str
+    leave_type: str
+    type_name: str
+    type_name_en: str
+    start: str
+    start_half: str
+    end: str
+    end_half: str
+    days: str
+    reason: str
+    status: str
+    created_at: datetime
+    attachments: list[AttachmentView]
+    trail: list[approvals.TrailStep]
+    can_withdraw: bool
+    can_cancel: bool
+
+
+def _view(session: Session, request: LeaveRequest, today: date) -> RequestView:
+    leave_type = session.get(LeaveType, request.leave_type)
+    employee = session.get(Employee, request.employee_id)
+    department = session.get(Department, employee.department_id) if employee else None
+    atts = session.exec(select(LeaveAttachment).where(LeaveAttachment.request_id == request.id).order_by(LeaveAttachment.id)).all()
+    return RequestView(
+        request.id or 0,
+        request.employee_id,
+        employee.name if employee else "",
+        department.name if department else "",
+        request.leave_type,
+        leave_type.name if leave_type else request.leave_type,
+        leave_type.name_en if leave_type else request.leave_type,
+        request.start_date.isoformat(),
+        request.start_half,
+        request.end_date.isoformat(),
+        request.end_half,
+        _fmt(request.days),
+        request.reason,
+        request.status,
+        request.created_at,
+        [AttachmentView(a.id or 0, a.original_name, a.content_type, a.size) for a in atts],
+        approvals.trail(session, WORKFLOWS, request.id),  # type: ignore[arg-type]
+        request.status in (rules.RequestStatus.pending, rules.RequestStatus.cancel_pending),
+        request.status == rules.RequestStatus.approved and request.start_date > today,
+    )
+
+
+def mine(session: Session, actor: Actor, now: datetime, limit: int = 50) -> list[RequestView]:
+    rows = session.exec(
+        select(LeaveRequest).where(LeaveRequest.employee_id == actor.employee_id).order_by(LeaveRequest.id.desc()).limit(limit)  # type: ignore[union-attr]
+    ).all()
+    today = approvals.local_today(now)
+    return [_view(session, r, today) for r in rows]
+
+
+def request_for(session: Session, actor: Actor, request_id: int, now: datetime) -> RequestView:
+    request = session.get(LeaveRequest, request_id)
+    if request is None:
+        raise NotFound()
+    if not _may_view_request(session, actor, request):
+        raise NotPermitted()
+    return _view(session, request, approvals.local_today(now))
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    item: approvals.Item
+    request: RequestView
+    balance_after: str  # "" when the type keeps no balance
+    overlapping: list[str]  # teammates away during the same days
+
+
+def inbox(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
+    """The approver's pending leave items with what they need to decide."""
+    result = []
+    for item in approvals.pending_for(session, actor):
+        if item.workflow not in WORKFLOWS:
+            continue
+        request = session.get(LeaveRequest, item.subject_id)
+        assert request is not None
+        view = _view(session, request, approvals.local_today(now))
+        _, rule = _type(session, request.leave_type) if session.get(LeaveType, request.leave_type) else (None, None)
+        balance_after = ""
+        if rule is not None and rule.has_balance:
+            held = leave_balances.balance_of(session, request.employee_id, rule.code, request.start_date.year) - reserved(
+                session, request.employee_id, rule.code, request.start_date.year
+            )
+            balance_after = _fmt(held if request.status == rules.RequestStatus.pending else held + request.days)
+        result.append(InboxItem(item, view, balance_after, _overlapping_team(session, request)))
+    return result
+
+
+def _overlapping_team(session: Session, request: LeaveRequest) -> list[str]:
+    employee = session.get(Employee, request.employee_id)
+    if employee is None:
+        return []
+    team = (
+        select(Employee.id).where(Employee.manager_id == employee.manager_id)
+        if employee.manager_id
+        else select(Employee.id).where(Employee.department_id == employee.department_id)
+    )
+    rows = session.exec(
+        select(LeaveRequest, Employee.name)
+        .join(Employee, Employee.id == LeaveRequest.employee_id)
+        .where(
+            LeaveRequest.employee_id.in_(team),  # type: ignore[attr-defined]
+            LeaveRequest.employee_id != request.employee_id,
+            LeaveRequest.status.in_(rules.HOLDING),  # type: ignore[attr-defined]
+            LeaveRequest.start_date <= request.end_date,
+            LeaveRequest.end_date >= request.start_date,
+        )
+        .order_by(LeaveRequest.start_date)
+    ).all()
+    return [f"{name} {r.start_date}–{r.end_date} ({r.status})" for r, name in rows]
+
+
+# ---- the leave calendar and the report ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Absence:
+    request_id: int
+    employee: str
+    department: str
+    type_name: str
+    type_name_en: str
+    start: str
+    start_half: str
+    end: str
+    end_half: str
+    days: str
+    status: str
+
+
+def absences(session: Session, actor: Actor, start: date, end: date) -> list[Absence]:
+    """Pending and approved leave in a period: HR sees the company, a manager their reports."""
+    if not actor.has_role(Role.manager):
+        raise NotPermitted()
+    if end < start or (end - start).days > 370:
+        raise ValidationFailed("leave.range_too_long", field="end")
+    query = (
+        select(LeaveRequest, Employee, Department, LeaveType)
+        .join(Employee, Employee.id == LeaveRequest.employee_id)
+        .join(Department, Department.id == Employee.department_id)
+        .join(LeaveType, LeaveType.code == LeaveRequest.leave_type)
+        .where(
+            LeaveRequest.status.in_(rules.HOLDING),  # type: ignore[attr-defined]
+            LeaveRequest.start_date <= end,
+            LeaveRequest.end_date >= start,
+        )
+        .order_by(LeaveRequest.start_date, Employee.name)
+    )
+    if not actor.has_role(Role.hr):
+        query = query.where(sa.or_(Employee.manager_id == actor.employee_id, Employee.id == actor.employee_id))  # type: ignore[arg-type]
+    return [
+        Absence(
+            r.id or 0,
+            e.name,
+            d.name,
+            t.name,
+            t.name_en,
+            r.start_date.isoformat(),
+            r.start_half,
+            r.end_date.isoformat(),
+            r.end_half,
+            _fmt(r.days),
+            r.status,
+        )
+        for r, e, d, t in session.exec(query).all()
+    ]
+
+
+REPORT_HEADERS = {
+    "zh-CN": ("工号", "姓名", "部门", "假期类型", "年度", "额度与结转", "已用", "余额", "审批中"),
+    "en": ("No.", "Name", "Department", "Leave type", "Year", "Granted", "Taken", "Balance", "Pending"),
+}
+
+
+def report_rows(session: Session, actor: Actor, year: int) -> list[tuple]:
+    """Per employee and leave type: granted, taken, balance and pending days in ``year`` (HR)."""
+    if not actor.has_role(Role.hr):
+        raise NotPermitted()
+    sums = session.exec(
+        select(
+            LeaveLedgerEntry.employee_id,
+            LeaveLedgerEntry.leave_type,
+            sa.func.sum(sa.case((LeaveLedgerEntry.days > 0, LeaveLedgerEntry.days), else_=0)).label("granted"),  # type: ignore[arg-type]
+            sa.func.sum(sa.case((LeaveLedgerEntry.kind == rules.LedgerKind.usage, LeaveLedgerEntry.days), else_=0)).label("used"),  # type: ignore[arg-type]
+            sa.func.sum(LeaveLedgerEntry.days).label("balance"),
+        )
+        .where(LeaveLedgerEntry.year == year)
+        .group_by(LeaveLedgerEntry.employee_id, LeaveLedgerEntry.leave_type)
+    ).all()
+    pending = {
+        (e, t): Decimal(str(d))
+        for e, t, d in session.exec(
+            select(LeaveRequest.employee_id, LeaveRequest.leave_type, sa.func.sum(LeaveRequest.days))
+            .where(
+                LeaveRequest.status == rules.RequestStatus.pending,
+                LeaveRequest.start_date >= date(year, 1, 1),
+                LeaveRequest.start_date <= date(year, 12, 31),
+            )
+            .group_by(LeaveRequest.employee_id, LeaveRequest.leave_type)
+        ).all()
+    }
+    people = {
+        e.id: (e, d) for e, d in session.exec(select(Employee, Department).join(Department, Department.id == Employee.department_id)).all()
+    }
+    types = {t.code: t for t in session.exec(select(LeaveType)).all()}
+    keys = {(e, t) for e, t, *_ in sums} | set(pending)
+    by_key = {(e, t): (g, u, b) for e, t, g, u, b in sums}
+    rows = []
+    for employee_id, code in sorted(keys, key=lambda k: (people[k[0]][0].employee_no, k[1])):
+        employee, department = people[employee_id]
+        granted, used, balance = (Decimal(str(v)) for v in by_key.get((employee_id, code), (0, 0, 0)))
+        leave_type = types[code]
+        rows.append(
+            (
+                employee.employee_no,
+                employee.name,
+                department.name,
+                leave_type.name,
+                year,
+                float(granted) if leave_type.yearly_quota is not None else None,
+                float(-used),
+                float(balance) if leave_type.yearly_quota is not None else None,
+                float(pending.get((employee_id, code), 0)),
+            )
+        )
+    return rows
+
+
+def report_xlsx(session: Session, actor: Actor, year: int, language: str, now: datetime) -> bytes:
+    """The report as an Excel workbook (HR), with the moment it was generated."""
+    from openpyxl import Workbook
+
+    rows = report_rows(session, actor, year)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{year}"
+    sheet.append(list(REPORT_HEADERS.get(language, REPORT_HEADERS["zh-CN"])))
+    for row in rows:
+        sheet.append(list(row))
+    sheet.append([])
+    sheet.append([("生成时间" if language == "zh-CN" else "Generated at") + f" {now.isoformat(timespec='seconds')}"])
+    for column, width in zip("ABCDEFGHI", (10, 12, 14, 12, 8, 12, 10, 10, 10), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    audit.append(session, actor, "leave.report_exported", "leave_report", year, after={"rows": len(rows)}, at=now)
+    return buffer.getvalue()
