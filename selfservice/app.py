@@ -9,7 +9,8 @@ from starlette.routing import Route
 
 from selfservice.channels import webhooks
 from selfservice.jobs import scheduler
-from selfservice.ui import routes
+from selfservice.ui import files, routes
+from selfservice.ui.pages.approvals import ApprovalsState, approvals_page
 from selfservice.ui.pages.calendar import CalendarState, calendar_page
 from selfservice.ui.pages.channels import ChannelsState, channels_page
 from selfservice.ui.pages.directory import DirectoryState, directory_page
@@ -17,6 +18,9 @@ from selfservice.ui.pages.employee_form import EmployeeFormState, employee_edit_
 from selfservice.ui.pages.home import HomeState, home_page
 from selfservice.ui.pages.import_employees import ImportState, import_page
 from selfservice.ui.pages.inbox import InboxState, inbox_page, message_page
+from selfservice.ui.pages.leave import LeaveState, leave_page
+from selfservice.ui.pages.leave_calendar import LeaveCalendarState, leave_calendar_page
+from selfservice.ui.pages.leave_settings import LeaveSettingsState, leave_settings_page
 from selfservice.ui.pages.login import LoginState, login_page
 from selfservice.ui.pages.message_link import LinkState, link_page
 from selfservice.ui.pages.outbox import OutboxState, outbox_page
@@ -27,7 +31,7 @@ async def health(_request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-api = Starlette(routes=[Route("/health", health), *webhooks.routes])
+api = Starlette(routes=[Route("/health", health), *webhooks.routes, *files.routes])
 
 app = rx.App(
     api_transformer=api,
@@ -48,6 +52,10 @@ PAGES = (
     (routes.OUTBOX, outbox_page, OutboxState.load),
     (routes.CALENDAR, calendar_page, CalendarState.load),
     (routes.CHANNELS, channels_page, ChannelsState.load),
+    (routes.LEAVE, leave_page, LeaveState.load),
+    (routes.APPROVALS, approvals_page, ApprovalsState.load),
+    (routes.LEAVE_SETTINGS, leave_settings_page, LeaveSettingsState.load),
+    (routes.LEAVE_CALENDAR, leave_calendar_page, LeaveCalendarState.load),
 )
 for route, component, on_load in PAGES:
     app.add_page(component, route=route, title="selfservice", on_load=on_load)

@@ -38,6 +38,18 @@ def accrue_new_year() -> None:
         leave_balances.accrue_year(session, SYSTEM, datetime.now(UTC).astimezone(ZoneInfo(get_settings().timezone)).year, datetime.now(UTC))
 
 
+def escalate_approvals() -> None:
+    """Remind approvers of overdue items once, then escalate them (see services.approvals)."""
+    from selfservice.domain.actor import SYSTEM
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import approvals, leave_requests  # noqa: F401  (registers the leave workflows)
+
+    with session_scope() as session:
+        reminded, escalated = approvals.escalate_due(session, SYSTEM, datetime.now(UTC))
+    if reminded or escalated:
+        log.info("approvals: %d reminded, %d escalated", reminded, escalated)
+
+
 def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
     settings = get_settings()
     scheduler = AsyncIOScheduler(timezone=UTC)
@@ -57,6 +69,7 @@ def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
         id="leave.accrue_new_year",
         coalesce=True,
     )
+    scheduler.add_job(escalate_approvals, "interval", minutes=5, id="approvals.escalate", max_instances=1, coalesce=True)
     heartbeat = os.environ.get("SELFSERVICE_HEARTBEAT_FILE")
     if heartbeat:
         scheduler.add_job(

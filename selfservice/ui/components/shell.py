@@ -47,7 +47,11 @@ def menu() -> rx.Component:
         rx.menu.content(
             _item("nav.home", routes.HOME, "nav-home"),
             _item("nav.inbox", routes.INBOX, "nav-inbox"),
+            _item("nav.leave", routes.LEAVE, "nav-leave"),
+            _item("nav.approvals", routes.APPROVALS, "nav-approvals"),
             _item("nav.calendar", routes.CALENDAR, "nav-calendar"),
+            rx.cond(SessionState.is_manager_plus, _item("nav.leave_calendar", routes.LEAVE_CALENDAR, "nav-leave-calendar")),
+            rx.cond(SessionState.is_hr_plus, _item("nav.leave_settings", routes.LEAVE_SETTINGS, "nav-leave-settings")),
             rx.cond(SessionState.is_manager_plus, _item("nav.directory", routes.DIRECTORY, "nav-directory")),
             rx.cond(SessionState.is_hr_plus, _item("nav.import", routes.IMPORT, "nav-import")),
             rx.cond(SessionState.is_hr_plus, _item("nav.outbox", routes.OUTBOX, "nav-outbox")),

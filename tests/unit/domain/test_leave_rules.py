@@ -39,3 +39,29 @@ def test_types_without_balance_are_not_limited_and_whole_day_types_refuse_halves
 
 def test_sick_leave_over_one_day_needs_a_note():
     assert not SICK.attachment_required(Decimal(1)) and SICK.attachment_required(Decimal("1.5"))
+
+
+def test_check_request_order_and_negative_types():
+    from datetime import date
+
+    from selfservice.domain.leave import check_request, year_parts
+
+    today = date(2026, 11, 25)
+    ok = dict(start=date(2026, 12, 1), end=date(2026, 12, 2), today=today, past_limit_days=30, days=Decimal(2), available=Decimal(5))
+    check_request(ANNUAL, **ok, attachments=0, overlaps=False, reason="trip")
+    for changes, key in (
+        ({"start": date(2026, 10, 1)}, "leave.too_far_past"),
+        ({"reason": " "}, "leave.reason_missing"),
+        ({"overlaps": True}, "leave.overlap"),
+        ({"available": Decimal(1)}, "leave.over_balance"),
+    ):
+        args = {**ok, "attachments": 0, "overlaps": False, "reason": "trip", **changes}
+        with pytest.raises(ValidationFailed) as error:
+            check_request(ANNUAL, **args)
+        assert error.value.key == key
+    negative = LeaveTypeRule("adv", "预支年假", "Advance leave", paid=True, half_day=True, yearly_quota=Decimal(0), allow_negative=True)
+    check_request(negative, **{**ok, "available": Decimal(0)}, attachments=0, overlaps=False, reason="x")
+    assert year_parts(date(2026, 12, 30), "pm", date(2027, 1, 4), "am") == [
+        (2026, date(2026, 12, 30), "pm", date(2026, 12, 31), "pm"),
+        (2027, date(2027, 1, 1), "am", date(2027, 1, 4), "am"),
+    ]

@@ -1,0 +1,403 @@
+"""The approvals inbox (审批), phone and desktop: pending items with what is needed to decide,
+approve / reject with a comment, bulk approve, history, and the approver's delegation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import reflex as rx
+from pydantic import Field
+
+from selfservice.domain.actor import Actor
+from selfservice.domain.errors import DomainError
+from selfservice.services import approvals, leave_requests
+from selfservice.ui.components.shell import card, page
+from selfservice.ui.guard import Form, handler, now, run
+from selfservice.ui.i18n import T, T_var
+from selfservice.ui.pages.leave import trail_text
+from selfservice.ui.session import SessionState
+
+
+class RejectForm(Form):
+    comment: str = Field(default="", max_length=500)
+
+
+class DelegateForm(Form):
+    delegate: str = Field(max_length=32)
+    starts_on: str = Field(max_length=10)
+    ends_on: str = Field(max_length=10)
+
+
+def _item_row(entry: leave_requests.InboxItem) -> dict[str, str]:
+    request, item = entry.request, entry.item
+    return {
+        "step_id": str(item.step_id),
+        "workflow": item.workflow,
+        "requester": item.requester,
+        "department": request.department,
+        "type_name": request.type_name,
+        "type_name_en": request.type_name_en,
+        "start": request.start,
+        "start_half": request.start_half,
+        "end": request.end,
+        "end_half": request.end_half,
+        "days": request.days,
+        "reason": request.reason,
+        "balance_after": entry.balance_after,
+        "overlapping": "；".join(entry.overlapping),
+        "acting_for": item.approver if item.acting else "",
+        "trail_zh": trail_text("zh-CN", request.trail),
+        "trail_en": trail_text("en", request.trail),
+        "due": item.due_at.isoformat(timespec="minutes") if item.due_at else "",
+    }
+
+
+class ApprovalsState(SessionState):
+    items: list[dict[str, str]] = []
+    files: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []
+    selected: list[str] = []
+    rejecting: str = ""
+    reject_error: str = ""
+    delegations: list[dict[str, str]] = []
+    delegate_error: str = ""
+    tab: str = "pending"
+
+    async def _refresh(self, actor: Actor) -> None:
+        moment = now()
+        entries = await run(leave_requests.inbox, actor, moment)
+        self.items = [_item_row(e) for e in entries]
+        self.files = [
+            {
+                "step_id": str(e.item.step_id),
+                "name": a.name,
+                "image": "1" if a.content_type.startswith("image/") else "",
+                "url": leave_requests.attachment_link(a.id, actor, moment),
+            }
+            for e in entries
+            for a in e.request.attachments
+        ]
+        live = {row["step_id"] for row in self.items}
+        self.selected = [s for s in self.selected if s in live]
+        history = await run(approvals.history_for, actor)
+        self.history = [
+            {
+                "step_id": str(h.step_id),
+                "requester": h.requester,
+                "status": h.status,
+                "decided_by": h.decided_by,
+                "on_behalf": h.approver if h.decided_by and h.decided_by != h.approver and h.rule != "hr" else "",
+                "comment": h.comment,
+                "decided_at": h.decided_at.isoformat(timespec="minutes") if h.decided_at else "",
+                "workflow": h.workflow,
+            }
+            for h in history
+        ]
+        self.delegations = [
+            {"id": str(d.id), "delegate": d.delegate, "starts_on": d.starts_on.isoformat(), "ends_on": d.ends_on.isoformat()}
+            for d in await run(approvals.delegations, actor, moment)
+        ]
+
+    @handler(page_load=True)
+    async def load(self, actor: Actor):
+        self.rejecting, self.reject_error, self.delegate_error, self.selected, self.tab = "", "", "", [], "pending"
+        await self._refresh(actor)
+        await self._fill_shell(actor)
+
+    @handler()
+    async def show(self, actor: Actor, tab: str):
+        self.tab = "history" if tab == "history" else "pending"
+
+    @handler()
+    async def approve(self, actor: Actor, step_id: int):
+        await run(approvals.decide, actor, step_id, True, "", now())
+        await self._refresh(actor)
+        await self._fill_shell(actor)
+        return rx.toast.success(self._t("approval.approved_done"), id="approval-done")
+
+    @handler()
+    async def start_reject(self, actor: Actor, step_id: str):
+        self.rejecting, self.reject_error = step_id[:12], ""
+
+    @handler()
+    async def close_reject(self, actor: Actor):
+        self.rejecting, self.reject_error = "", ""
+
+    @handler()
+    async def reject(self, actor: Actor, form: RejectForm):
+        if not self.rejecting.isdigit():
+            return
+        try:
+            await run(approvals.decide, actor, int(self.rejecting), False, form.comment, now())
+        except DomainError as error:
+            self.reject_error = self._t(error.key, **error.params)
+            return
+        self.rejecting, self.reject_error = "", ""
+        await self._refresh(actor)
+        return rx.toast.success(self._t("approval.rejected_done"), id="approval-done")
+
+    @handler()
+    async def toggle(self, actor: Actor, step_id: str):
+        self.selected = [s for s in self.selected if s != step_id] if step_id in self.selected else [*self.selected, step_id[:12]]
+
+    @handler()
+    async def approve_selected(self, actor: Actor):
+        """Bulk approve: each item decided on its own; one refusal does not undo the others."""
+        done = failed = 0
+        for step_id in self.selected:
+            try:
+                await run(approvals.decide, actor, int(step_id), True, "", now())
+                done += 1
+            except (DomainError, ValueError):
+                failed += 1
+        self.selected = []
+        await self._refresh(actor)
+        await self._fill_shell(actor)
+        message = self._t("approval.bulk_done", done=done, failed=failed)
+        return rx.toast.success(message, id="approval-bulk") if not failed else rx.toast.warning(message, id="approval-bulk")
+
+    @handler()
+    async def delegate(self, actor: Actor, form: DelegateForm):
+        self.delegate_error = ""
+        try:
+            starts, ends = date.fromisoformat(form.starts_on), date.fromisoformat(form.ends_on)
+        except ValueError:
+            self.delegate_error = self._t("field.date_format", value=form.starts_on[:10])
+            return
+        try:
+            await run(approvals.delegate, actor, form.delegate, starts, ends, now())
+        except DomainError as error:
+            self.delegate_error = self._t(error.key, **error.params)
+            return
+        await self._refresh(actor)
+        return rx.toast.success(self._t("approval.delegation_saved"))
+
+    @handler()
+    async def revoke(self, actor: Actor, delegation_id: int):
+        await run(approvals.revoke_delegation, actor, delegation_id, now())
+        await self._refresh(actor)
+
+
+def _half(half: rx.Var) -> rx.Var:
+    return T_var("calendar." + half.to(str))
+
+
+def _attachment(f: rx.Var) -> rx.Component:
+    return rx.cond(
+        f["image"] != "",
+        rx.link(
+            rx.image(src=f["url"], alt=f["name"], max_height="180px", border_radius="6px", class_name="approval-image"),
+            href=f["url"],
+            is_external=True,
+        ),
+        rx.link(
+            rx.hstack(rx.icon("file-text", size=14), rx.text(f["name"], size="2")),
+            href=f["url"],
+            is_external=True,
+            class_name="approval-file",
+        ),
+    )
+
+
+def _item(row: rx.Var) -> rx.Component:
+    step_id = row["step_id"]
+    return card(
+        rx.hstack(
+            rx.checkbox(
+                checked=ApprovalsState.selected.contains(step_id),
+                on_change=lambda _v: ApprovalsState.toggle(step_id),
+                class_name="approval-select",
+            ),
+            rx.text(row["requester"], weight="bold"),
+            rx.text(row["department"], size="1", color_scheme="gray"),
+            rx.spacer(),
+            rx.badge(rx.cond(row["workflow"] == "leave_cancel", T("approval.kind.leave_cancel"), T("approval.kind.leave"))),
+            width="100%",
+            align="center",
+        ),
+        rx.text(
+            rx.cond(SessionState.lang == "en", row["type_name_en"], row["type_name"]),
+            " · ",
+            row["start"],
+            " ",
+            _half(row["start_half"]),
+            " – ",
+            row["end"],
+            " ",
+            _half(row["end_half"]),
+            " · ",
+            rx.text.strong(row["days"]),
+            " ",
+            T("leave.days_unit"),
+            size="2",
+        ),
+        rx.cond(
+            row["balance_after"] != "",
+            rx.text(T("approval.balance_after"), " ", rx.text.strong(row["balance_after"]), size="2", class_name="approval-balance"),
+        ),
+        rx.text(row["reason"], size="2", color_scheme="gray"),
+        rx.cond(
+            row["overlapping"] != "",
+            rx.callout(
+                rx.text(T("approval.overlapping"), " ", row["overlapping"]),
+                icon="users",
+                color_scheme="orange",
+                size="1",
+                class_name="approval-overlap",
+            ),
+        ),
+        rx.cond(row["acting_for"] != "", rx.text(T("approval.acting_for"), " ", row["acting_for"], size="1", color_scheme="blue")),
+        rx.hstack(rx.foreach(ApprovalsState.files, lambda f: rx.cond(f["step_id"] == step_id, _attachment(f))), wrap="wrap", spacing="2"),
+        rx.text(rx.cond(SessionState.lang == "en", row["trail_en"], row["trail_zh"]), size="1", color_scheme="gray"),
+        rx.cond(
+            ApprovalsState.rejecting == step_id,
+            rx.form(
+                rx.vstack(
+                    rx.text_area(
+                        name="comment", placeholder=T("approval.comment_hint"), width="100%", max_length=500, class_name="approval-comment"
+                    ),
+                    rx.cond(
+                        ApprovalsState.reject_error != "",
+                        rx.text(ApprovalsState.reject_error, color_scheme="red", size="2", class_name="approval-reject-error"),
+                    ),
+                    rx.hstack(
+                        rx.button(T("approval.confirm_reject"), type="submit", color_scheme="red", class_name="approval-confirm-reject"),
+                        rx.button(
+                            T("approval.back"), type="button", variant="soft", color_scheme="gray", on_click=ApprovalsState.close_reject
+                        ),
+                    ),
+                    width="100%",
+                ),
+                on_submit=ApprovalsState.reject,
+                reset_on_submit=False,
+                width="100%",
+            ),
+            rx.hstack(
+                rx.button(
+                    T("approval.approve"),
+                    on_click=ApprovalsState.approve(step_id.to(int)),
+                    color_scheme="green",
+                    size="3",
+                    class_name="approval-approve",
+                ),
+                rx.button(
+                    T("approval.reject"),
+                    on_click=ApprovalsState.start_reject(step_id),
+                    color_scheme="red",
+                    variant="soft",
+                    size="3",
+                    class_name="approval-reject",
+                ),
+                width="100%",
+            ),
+        ),
+        class_name="approval-item",
+    )
+
+
+def _history_row(h: rx.Var) -> rx.Component:
+    return card(
+        rx.hstack(
+            rx.text(h["requester"], weight="bold"),
+            rx.badge(T_var("approval.status." + h["status"].to(str))),
+            rx.spacer(),
+            rx.text(h["decided_at"], size="1", color_scheme="gray"),
+            width="100%",
+        ),
+        rx.text(
+            h["decided_by"],
+            rx.cond(h["on_behalf"] != "", rx.text.span(" (", T("approval.on_behalf_short"), " ", h["on_behalf"], ")")),
+            rx.cond(h["comment"] != "", rx.text.span(" · ", h["comment"])),
+            size="2",
+        ),
+        class_name="approval-history",
+    )
+
+
+def _delegation() -> rx.Component:
+    return card(
+        rx.heading(T("approval.delegation"), size="3"),
+        rx.text(T("approval.delegation_hint"), size="1", color_scheme="gray"),
+        rx.foreach(
+            ApprovalsState.delegations,
+            lambda d: rx.hstack(
+                rx.text(d["delegate"], " · ", d["starts_on"], " – ", d["ends_on"], size="2", class_name="approval-delegation"),
+                rx.spacer(),
+                rx.button(
+                    T("approval.revoke"), size="1", variant="soft", color_scheme="gray", on_click=ApprovalsState.revoke(d["id"].to(int))
+                ),
+                width="100%",
+            ),
+        ),
+        rx.form(
+            rx.hstack(
+                rx.input(name="delegate", placeholder=T("approval.delegate_no"), max_length=32, width="8em"),
+                rx.input(name="starts_on", type="date"),
+                rx.input(name="ends_on", type="date"),
+                rx.button(T("approval.delegate"), type="submit", id="approval-delegate"),
+                wrap="wrap",
+                spacing="2",
+            ),
+            on_submit=ApprovalsState.delegate,
+            reset_on_submit=True,
+        ),
+        rx.cond(
+            ApprovalsState.delegate_error != "",
+            rx.text(ApprovalsState.delegate_error, color_scheme="red", size="2", id="approval-delegate-error"),
+        ),
+    )
+
+
+def approvals_page() -> rx.Component:
+    return page(
+        rx.hstack(
+            rx.button(
+                T("approval.pending"),
+                " (",
+                ApprovalsState.items.length(),
+                ")",
+                variant=rx.cond(ApprovalsState.tab == "pending", "solid", "soft"),
+                on_click=ApprovalsState.show("pending"),
+                id="approvals-tab-pending",
+            ),
+            rx.button(
+                T("approval.history"),
+                variant=rx.cond(ApprovalsState.tab == "history", "solid", "soft"),
+                on_click=ApprovalsState.show("history"),
+                id="approvals-tab-history",
+            ),
+            spacing="2",
+        ),
+        rx.cond(
+            ApprovalsState.tab == "pending",
+            rx.vstack(
+                rx.cond(
+                    ApprovalsState.selected.length() > 0,
+                    rx.button(
+                        T("approval.approve_selected"),
+                        " (",
+                        ApprovalsState.selected.length(),
+                        ")",
+                        on_click=ApprovalsState.approve_selected,
+                        color_scheme="green",
+                        width="100%",
+                        id="approvals-bulk",
+                    ),
+                ),
+                rx.cond(
+                    ApprovalsState.items.length() == 0, rx.text(T("approval.nothing_pending"), color_scheme="gray", id="approvals-empty")
+                ),
+                rx.foreach(ApprovalsState.items, _item),
+                width="100%",
+                spacing="3",
+            ),
+            rx.vstack(
+                rx.cond(ApprovalsState.history.length() == 0, rx.text(T("approval.no_history"), color_scheme="gray")),
+                rx.foreach(ApprovalsState.history, _history_row),
+                width="100%",
+                spacing="3",
+            ),
+        ),
+        _delegation(),
+        title_key="approval.title",
+    )

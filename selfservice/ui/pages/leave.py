@@ -1,0 +1,386 @@
+"""Request leave (请假) on a phone, and My requests: status, approver trail, withdraw, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import reflex as rx
+from pydantic import Field
+
+from selfservice.domain.actor import Actor
+from selfservice.domain.errors import DomainError
+from selfservice.i18n import t
+from selfservice.services import approvals, leave_balances, leave_requests
+from selfservice.ui import routes
+from selfservice.ui.components.shell import card, page
+from selfservice.ui.guard import Form, handler, now, run
+from selfservice.ui.i18n import T, T_var
+from selfservice.ui.session import SessionState
+
+UPLOAD_ID = "leave-attachments"
+FIELDS = ("leave_type", "start", "start_half", "end", "end_half")
+
+
+class LeaveForm(Form):
+    leave_type: str = Field(max_length=16)
+    start: str = Field(max_length=10)
+    start_half: str = Field(max_length=2)
+    end: str = Field(max_length=10)
+    end_half: str = Field(max_length=2)
+    reason: str = Field(default="", max_length=500)
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def trail_text(lang: str, steps: list[approvals.TrailStep]) -> str:
+    """The approver trail in one line: "李明 已同意 → 陈建国 待审批"; delegates say on whose behalf."""
+    parts = []
+    for step in steps:
+        who = step.decided_by or step.approver
+        text = f"{who} {t(lang, 'approval.status.' + step.status)}"
+        if step.on_behalf_of:
+            text += " " + t(lang, "approval.on_behalf", name=step.on_behalf_of)
+        if step.comment:
+            text += f"：{step.comment}" if lang == "zh-CN" else f": {step.comment}"
+        parts.append(text)
+    return " → ".join(parts)
+
+
+def request_row(lang_views: dict[str, str], view: leave_requests.RequestView) -> dict[str, str]:
+    return {
+        "id": str(view.id),
+        "type_name": view.type_name,
+        "type_name_en": view.type_name_en,
+        "start": view.start,
+        "start_half": view.start_half,
+        "end": view.end,
+        "end_half": view.end_half,
+        "days": view.days,
+        "reason": view.reason,
+        "status": view.status,
+        "trail_zh": lang_views["zh-CN"],
+        "trail_en": lang_views["en"],
+        "can_withdraw": "1" if view.can_withdraw else "",
+        "can_cancel": "1" if view.can_cancel else "",
+        "files": ", ".join(a.name for a in view.attachments),
+    }
+
+
+def rows_of(views: list[leave_requests.RequestView]) -> list[dict[str, str]]:
+    return [request_row({lang: trail_text(lang, v.trail) for lang in ("zh-CN", "en")}, v) for v in views]
+
+
+class LeaveState(SessionState):
+    types: list[dict[str, str]] = []
+    values: dict[str, str] = {"leave_type": "annual", "start": "", "start_half": "am", "end": "", "end_half": "pm"}
+    preview_days: str = ""
+    preview_balance: str = ""
+    preview_after: str = ""
+    preview_error: str = ""
+    needs_attachment: bool = False
+    files: list[str] = []
+    upload_error: str = ""
+    form_error: str = ""
+    requests: list[dict[str, str]] = []
+    uploading: bool = False
+    form_key: int = 0
+    _staged: list[tuple[str, str]] = []
+
+    async def _refresh(self, actor: Actor) -> None:
+        self.requests = rows_of(await run(leave_requests.mine, actor, now()))
+
+    @handler(page_load=True)
+    async def load(self, actor: Actor):
+        rules = await run(lambda s: leave_balances.leave_types(s))
+        self.types = [{"code": r.code, "name": r.name, "name_en": r.name_en} for r in rules]
+        self.values = {
+            "leave_type": self.types[0]["code"] if self.types else "",
+            "start": "",
+            "start_half": "am",
+            "end": "",
+            "end_half": "pm",
+        }
+        self.preview_days = self.preview_error = self.form_error = self.upload_error = ""
+        self.files, self._staged, self.needs_attachment = [], [], False
+        await self._refresh(actor)
+        await self._fill_shell(actor)
+
+    async def _preview(self, actor: Actor) -> None:
+        self.preview_days = self.preview_balance = self.preview_after = self.preview_error = ""
+        start, end = _date(self.values["start"]), _date(self.values["end"] or self.values["start"])
+        if start is None or end is None or not self.values["leave_type"]:
+            return
+        try:
+            result = await run(
+                leave_requests.preview, actor, self.values["leave_type"], start, self.values["start_half"], end, self.values["end_half"]
+            )
+        except DomainError as error:
+            self.preview_error = self._t(error.key, **error.params)
+            return
+        self.preview_days, self.preview_balance, self.preview_after = result.days, result.balance, result.balance_after
+        self.needs_attachment = result.attachment_required
+
+    @handler()
+    async def set_field(self, actor: Actor, field: str, value: str):
+        """One field of the form changed: keep it and recount the days."""
+        if field not in FIELDS:
+            return
+        self.values = {**self.values, field: value[:16]}
+        if field == "start" and not self.values["end"]:
+            self.values = {**self.values, "end": value[:16]}
+        await self._preview(actor)
+
+    @handler()
+    async def add_files(self, actor: Actor, files: list[rx.UploadFile]):
+        """Photos or PDFs, checked by content and stored by hash as soon as they are chosen."""
+        self.upload_error = ""
+        limit = leave_requests.get_settings().attachment_max_bytes
+        for upload in files[: leave_requests.files.MAX_FILES]:
+            data = await upload.read(limit + 1)
+            try:
+                checked = await asyncio.to_thread(leave_requests.stage_attachment, actor, data, upload.filename or "")
+            except DomainError as error:
+                self.upload_error = self._t(error.key, **error.params)
+                continue
+            if all(sha != checked.sha256 for sha, _ in self._staged) and len(self._staged) < leave_requests.files.MAX_FILES:
+                self._staged = [*self._staged, (checked.sha256, checked.name)]
+        self.files = [name for _, name in self._staged]
+        return rx.clear_selected_files(UPLOAD_ID)
+
+    @handler()
+    async def remove_file(self, actor: Actor, index: int):
+        if 0 <= index < len(self._staged):
+            self._staged = [s for i, s in enumerate(self._staged) if i != index]
+            self.files = [name for _, name in self._staged]
+
+    @handler()
+    async def submit(self, actor: Actor, form: LeaveForm):
+        self.form_error = ""
+        start, end = _date(form.start), _date(form.end or form.start)
+        if start is None or end is None:
+            self.form_error = self._t("field.date_format", value=(form.start if start is None else form.end)[:10])
+            return
+        try:
+            await run(
+                leave_requests.submit,
+                actor,
+                form.leave_type,
+                start,
+                form.start_half,
+                end,
+                form.end_half,
+                form.reason,
+                list(self._staged),
+                now(),
+            )
+        except DomainError as error:
+            self.form_error = self._t(error.key, **error.params)
+            return
+        self._staged, self.files, self.form_key = [], [], self.form_key + 1
+        self.values = {**self.values, "start": "", "end": "", "start_half": "am", "end_half": "pm"}
+        self.preview_days = self.preview_balance = self.preview_after = ""
+        await self._refresh(actor)
+        await self._fill_shell(actor)
+        return rx.toast.success(self._t("leave.submitted"), id="leave-submitted")
+
+    @handler()
+    async def withdraw(self, actor: Actor, request_id: int):
+        await run(leave_requests.withdraw, actor, request_id, now())
+        await self._refresh(actor)
+        return rx.toast.success(self._t("leave.withdrawn_done"))
+
+    @handler()
+    async def cancel(self, actor: Actor, request_id: int):
+        await run(leave_requests.request_cancel, actor, request_id, now())
+        await self._refresh(actor)
+        return rx.toast.success(self._t("leave.cancel_sent"))
+
+
+def _half_select(name: str, default: str) -> rx.Component:
+    return rx.el.select(
+        rx.el.option(T("calendar.am"), value="am"),
+        rx.el.option(T("calendar.pm"), value="pm"),
+        name=name,
+        default_value=default,
+        on_change=lambda v: LeaveState.set_field(name, v),
+        style={"padding": "8px", "borderRadius": "6px", "minWidth": "5.5em"},
+        class_name=f"leave-{name.replace('_', '-')}",
+    )
+
+
+def _date_row(label: str, name: str, half: str, default_half: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(T(label), size="2", color_scheme="gray"),
+        rx.hstack(
+            rx.input(name=name, type="date", on_change=lambda v: LeaveState.set_field(name, v), width="100%", class_name=f"leave-{name}"),
+            _half_select(half, default_half),
+            width="100%",
+            spacing="2",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _preview() -> rx.Component:
+    return rx.cond(
+        LeaveState.preview_error != "",
+        rx.callout(LeaveState.preview_error, icon="triangle_alert", color_scheme="red", id="leave-preview-error", width="100%"),
+        rx.cond(
+            LeaveState.preview_days != "",
+            rx.callout(
+                rx.vstack(
+                    rx.text(
+                        T("leave.counted"), " ", rx.text.strong(LeaveState.preview_days, id="leave-preview-days"), " ", T("leave.days_unit")
+                    ),
+                    rx.cond(
+                        LeaveState.preview_balance != "",
+                        rx.text(
+                            T("leave.balance_now"),
+                            " ",
+                            rx.text.strong(LeaveState.preview_balance),
+                            " → ",
+                            rx.text.strong(LeaveState.preview_after, id="leave-preview-after"),
+                        ),
+                    ),
+                    rx.cond(LeaveState.needs_attachment, rx.text(T("leave.needs_attachment"), color_scheme="orange")),
+                    spacing="1",
+                ),
+                icon="calendar-check",
+                color_scheme="blue",
+                width="100%",
+                id="leave-preview",
+            ),
+        ),
+    )
+
+
+def _attachments() -> rx.Component:
+    return rx.vstack(
+        rx.upload(
+            rx.hstack(rx.icon("camera", size=20), rx.text(T("leave.add_attachment"), size="2"), align="center", spacing="2"),
+            id=UPLOAD_ID,
+            accept={"image/*": [], "application/pdf": [".pdf"]},
+            multiple=True,
+            max_files=5,
+            on_drop=LeaveState.add_files(rx.upload_files(upload_id=UPLOAD_ID)),
+            border="1px dashed var(--gray-a7)",
+            border_radius="8px",
+            padding="0.8em",
+            width="100%",
+        ),
+        rx.foreach(
+            LeaveState.files,
+            lambda name, i: rx.hstack(
+                rx.icon("paperclip", size=14),
+                rx.text(name, size="2", class_name="leave-file"),
+                rx.spacer(),
+                rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", on_click=LeaveState.remove_file(i), type="button"),
+                width="100%",
+                align="center",
+            ),
+        ),
+        rx.cond(LeaveState.upload_error != "", rx.text(LeaveState.upload_error, color_scheme="red", size="2", id="leave-upload-error")),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _form() -> rx.Component:
+    return card(
+        rx.heading(T("leave.request_title"), size="4"),
+        rx.form(
+            rx.vstack(
+                rx.text(T("leave.type"), size="2", color_scheme="gray"),
+                rx.el.select(
+                    rx.foreach(
+                        LeaveState.types,
+                        lambda ty: rx.el.option(rx.cond(SessionState.lang == "en", ty["name_en"], ty["name"]), value=ty["code"]),
+                    ),
+                    name="leave_type",
+                    on_change=lambda v: LeaveState.set_field("leave_type", v),
+                    style={"padding": "8px", "borderRadius": "6px", "width": "100%"},
+                    id="leave-type",
+                ),
+                _date_row("leave.from", "start", "start_half", "am"),
+                _date_row("leave.to", "end", "end_half", "pm"),
+                _preview(),
+                rx.text(T("leave.reason"), size="2", color_scheme="gray"),
+                rx.text_area(name="reason", max_length=500, rows="3", width="100%", class_name="leave-reason"),
+                _attachments(),
+                rx.cond(
+                    LeaveState.form_error != "",
+                    rx.callout(LeaveState.form_error, icon="triangle_alert", color_scheme="red", id="leave-form-error", width="100%"),
+                ),
+                rx.button(T("leave.submit"), type="submit", size="3", width="100%", id="leave-submit"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=LeaveState.submit,
+            reset_on_submit=False,
+            key=LeaveState.form_key,
+        ),
+    )
+
+
+def _half(half: rx.Var) -> rx.Var:
+    return T_var("calendar." + half.to(str))
+
+
+def request_card(r: rx.Var) -> rx.Component:
+    return card(
+        rx.hstack(
+            rx.text(rx.cond(SessionState.lang == "en", r["type_name_en"], r["type_name"]), weight="bold"),
+            rx.badge(T_var("leave.status." + r["status"].to(str)), class_name="leave-status"),
+            rx.spacer(),
+            rx.text(r["days"], " ", T("leave.days_unit"), size="2"),
+            width="100%",
+            align="center",
+        ),
+        rx.text(r["start"], " ", _half(r["start_half"]), " – ", r["end"], " ", _half(r["end_half"]), size="2"),
+        rx.text(r["reason"], size="2", color_scheme="gray"),
+        rx.cond(r["files"] != "", rx.text(rx.icon("paperclip", size=12), " ", r["files"], size="1", color_scheme="gray")),
+        rx.text(rx.cond(SessionState.lang == "en", r["trail_en"], r["trail_zh"]), size="1", class_name="leave-trail"),
+        rx.hstack(
+            rx.cond(
+                r["can_withdraw"] != "",
+                rx.button(
+                    T("leave.withdraw"),
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=LeaveState.withdraw(r["id"].to(int)),
+                    class_name="leave-withdraw",
+                ),
+            ),
+            rx.cond(
+                r["can_cancel"] != "",
+                rx.button(
+                    T("leave.cancel"),
+                    size="1",
+                    variant="soft",
+                    color_scheme="orange",
+                    on_click=LeaveState.cancel(r["id"].to(int)),
+                    class_name="leave-cancel",
+                ),
+            ),
+        ),
+        class_name="leave-request",
+    )
+
+
+def leave_page() -> rx.Component:
+    return page(
+        _form(),
+        rx.heading(T("leave.mine"), size="4"),
+        rx.cond(LeaveState.requests.length() == 0, rx.text(T("leave.none"), color_scheme="gray")),
+        rx.foreach(LeaveState.requests, request_card),
+        rx.link(T("nav.calendar"), href=routes.CALENDAR, size="2"),
+        title_key="leave.title",
+    )

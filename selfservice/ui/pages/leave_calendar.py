@@ -1,0 +1,98 @@
+"""Team / company leave calendar (请假日历): who is away in a month. Managers see their reports,
+HR the whole company and can export balances and taken leave to Excel."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, timedelta
+
+import reflex as rx
+
+from selfservice.domain.actor import Actor, Role
+from selfservice.services import approvals, leave_requests
+from selfservice.ui.components.shell import card, data_table, page
+from selfservice.ui.guard import handler, now, run
+from selfservice.ui.i18n import T, T_var
+from selfservice.ui.session import SessionState
+
+
+def _month_bounds(month: str) -> tuple[date, date]:
+    first = date.fromisoformat(month + "-01")
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first, last
+
+
+class LeaveCalendarState(SessionState):
+    month: str = ""
+    rows: list[dict[str, str]] = []
+
+    async def _refresh(self, actor: Actor) -> None:
+        first, last = _month_bounds(self.month)
+        self.rows = [{k: str(v) for k, v in asdict(a).items()} for a in await run(leave_requests.absences, actor, first, last)]
+
+    @handler(Role.manager, page_load=True)
+    async def load(self, actor: Actor):
+        self.month = approvals.local_today(now()).strftime("%Y-%m")
+        await self._refresh(actor)
+        await self._fill_shell(actor)
+
+    @handler(Role.manager)
+    async def shift(self, actor: Actor, months: int):
+        if months not in (-1, 1):
+            return
+        first, last = _month_bounds(self.month)
+        target = (first - timedelta(days=1)) if months < 0 else (last + timedelta(days=1))
+        if not 2000 <= target.year <= 2100:
+            return
+        self.month = target.strftime("%Y-%m")
+        await self._refresh(actor)
+
+    @handler(Role.hr)
+    async def export(self, actor: Actor):
+        year = int(self.month[:4]) if self.month[:4].isdigit() else now().year
+        data = await run(leave_requests.report_xlsx, actor, year, self.lang, now())
+        return rx.download(data=data, filename=f"leave-report-{year}.xlsx")
+
+
+def _row(a: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(a["employee"]),
+        rx.table.cell(a["department"]),
+        rx.table.cell(rx.cond(SessionState.lang == "en", a["type_name_en"], a["type_name"])),
+        rx.table.cell(a["start"], " ", T_var("calendar." + a["start_half"].to(str))),
+        rx.table.cell(a["end"], " ", T_var("calendar." + a["end_half"].to(str))),
+        rx.table.cell(a["days"]),
+        rx.table.cell(
+            rx.badge(T_var("leave.status." + a["status"].to(str)), color_scheme=rx.cond(a["status"] == "approved", "green", "orange"))
+        ),
+        class_name="absence-row",
+    )
+
+
+def leave_calendar_page() -> rx.Component:
+    return page(
+        rx.hstack(
+            rx.button("‹", variant="soft", on_click=LeaveCalendarState.shift(-1), id="absences-prev"),
+            rx.heading(LeaveCalendarState.month, size="4", id="absences-month"),
+            rx.button("›", variant="soft", on_click=LeaveCalendarState.shift(1), id="absences-next"),
+            rx.spacer(),
+            rx.cond(
+                SessionState.is_hr_plus,
+                rx.button(
+                    rx.icon("download", size=16), T("leave.export"), variant="soft", on_click=LeaveCalendarState.export, id="leave-export"
+                ),
+            ),
+            align="center",
+            width="100%",
+        ),
+        card(
+            rx.cond(LeaveCalendarState.rows.length() == 0, rx.text(T("leave.nobody_away"), color_scheme="gray")),
+            data_table(
+                ("field.name", "field.department", "leave.type", "leave.from", "leave.to", "leave.days", "leave.status_label"),
+                LeaveCalendarState.rows,
+                _row,
+                white_space="nowrap",
+            ),
+        ),
+        title_key="leave.calendar_title",
+    )

@@ -1,0 +1,298 @@
+"""HR: leave types (假期类型), approval routing rules, and balance adjustments."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import reflex as rx
+from pydantic import Field
+
+from selfservice.domain.actor import Actor, Role
+from selfservice.domain.errors import DomainError
+from selfservice.services import approvals, leave_balances, leave_requests
+from selfservice.ui.components.shell import card, data_table, page
+from selfservice.ui.guard import Form, handler, now, run
+from selfservice.ui.i18n import T
+from selfservice.ui.session import SessionState
+
+
+class TypeForm(Form):
+    code: str = Field(max_length=16)
+    name: str = Field(max_length=32)
+    name_en: str = Field(max_length=64)
+    yearly_quota: str = Field(default="", max_length=8)
+    carry_over_cap: str = Field(default="0", max_length=8)
+    attachment_over_days: str = Field(default="", max_length=8)
+    paid: str = Field(default="", max_length=3)
+    half_day: str = Field(default="", max_length=3)
+    hr_must_approve: str = Field(default="", max_length=3)
+    allow_negative: str = Field(default="", max_length=3)
+    active: str = Field(default="", max_length=3)
+
+
+class PolicyForm(Form):
+    dept_head_over_days: str = Field(default="", max_length=8)
+    escalate_after_hours: str = Field(max_length=4)
+
+
+class AdjustForm(Form):
+    employee_no: str = Field(max_length=32)
+    leave_type: str = Field(max_length=16)
+    year: str = Field(max_length=4)
+    days: str = Field(max_length=8)
+    note: str = Field(max_length=200)
+
+
+def _flag(value: str) -> bool:
+    return value in ("on", "true", "1")
+
+
+class LeaveSettingsState(SessionState):
+    types: list[dict[str, str]] = []
+    editing: dict[str, str] = {}
+    dept_head_over_days: str = ""
+    escalate_after_hours: str = "24"
+    type_error: str = ""
+    policy_error: str = ""
+    adjust_error: str = ""
+    form_key: int = 0
+
+    async def _refresh(self, actor: Actor) -> None:
+        rows = await run(leave_balances.type_settings, actor)
+        self.types = [{k: ("1" if v is True else "" if v is False else str(v)) for k, v in asdict(r).items()} for r in rows]
+        policy = await run(approvals.policy, leave_requests.LEAVE)
+        self.dept_head_over_days = "" if policy.dept_head_over_days is None else f"{policy.dept_head_over_days.normalize():f}"
+        self.escalate_after_hours = str(policy.escalate_after_hours)
+
+    @handler(Role.hr, page_load=True)
+    async def load(self, actor: Actor):
+        self.editing, self.type_error, self.policy_error, self.adjust_error = {}, "", "", ""
+        await self._refresh(actor)
+        await self._fill_shell(actor)
+
+    @handler(Role.hr)
+    async def edit(self, actor: Actor, code: str):
+        self.editing = next((t for t in self.types if t["code"] == code), {})
+        self.type_error, self.form_key = "", self.form_key + 1
+
+    @handler(Role.hr)
+    async def new_type(self, actor: Actor):
+        self.editing = {"code": "", "paid": "1", "half_day": "1", "active": "1", "carry_over_cap": "0"}
+        self.type_error, self.form_key = "", self.form_key + 1
+
+    @handler(Role.hr)
+    async def save_type(self, actor: Actor, form: TypeForm):
+        settings = leave_balances.TypeSettings(
+            form.code,
+            form.name,
+            form.name_en,
+            _flag(form.paid),
+            _flag(form.half_day),
+            form.yearly_quota,
+            form.carry_over_cap,
+            form.attachment_over_days,
+            _flag(form.hr_must_approve),
+            _flag(form.allow_negative),
+            _flag(form.active),
+        )
+        try:
+            await run(leave_balances.save_type, actor, settings, now())
+        except DomainError as error:
+            self.type_error = self._t(error.key, **error.params)
+            return
+        self.editing, self.type_error = {}, ""
+        await self._refresh(actor)
+        return rx.toast.success(self._t("leave.type_saved"), id="leave-type-saved")
+
+    @handler(Role.hr)
+    async def save_policy(self, actor: Actor, form: PolicyForm):
+        self.policy_error = ""
+        try:
+            await run(approvals.save_policy, actor, leave_requests.LEAVE, form.dept_head_over_days, form.escalate_after_hours, now())
+        except DomainError as error:
+            self.policy_error = self._t(error.key, **error.params)
+            return
+        await self._refresh(actor)
+        return rx.toast.success(self._t("approval.policy_saved"), id="policy-saved")
+
+    @handler(Role.hr)
+    async def adjust(self, actor: Actor, form: AdjustForm):
+        self.adjust_error = ""
+        if not form.year.isdigit() or not 2000 <= int(form.year) <= 2100:
+            self.adjust_error = self._t("calendar.year_range", min=2000, max=2100)
+            return
+        try:
+            employee_id = await run(leave_balances.employee_by_no, actor, form.employee_no)
+            await run(leave_balances.adjust, actor, employee_id, form.leave_type, int(form.year), form.days, form.note, now())
+        except DomainError as error:
+            self.adjust_error = self._t(error.key, **error.params)
+            return
+        self.form_key += 1
+        return rx.toast.success(self._t("leave.adjusted"), id="leave-adjusted")
+
+
+def _yes(value: rx.Var) -> rx.Component:
+    return rx.cond(value != "", rx.icon("check", size=14), rx.text("–", color_scheme="gray"))
+
+
+def _type_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.button(row["code"], size="1", variant="ghost", on_click=LeaveSettingsState.edit(row["code"]), class_name="leave-type-edit")
+        ),
+        rx.table.cell(rx.cond(SessionState.lang == "en", row["name_en"], row["name"])),
+        rx.table.cell(rx.cond(row["yearly_quota"] != "", row["yearly_quota"], "–")),
+        rx.table.cell(row["carry_over_cap"]),
+        rx.table.cell(rx.cond(row["attachment_over_days"] != "", row["attachment_over_days"], "–")),
+        rx.table.cell(_yes(row["paid"])),
+        rx.table.cell(_yes(row["half_day"])),
+        rx.table.cell(_yes(row["hr_must_approve"])),
+        rx.table.cell(_yes(row["allow_negative"])),
+        rx.table.cell(_yes(row["active"])),
+        class_name="leave-type-row",
+    )
+
+
+def _check(name: str, label: str) -> rx.Component:
+    return rx.el.label(
+        rx.el.input(type="checkbox", name=name, default_checked=LeaveSettingsState.editing.get(name, "") != ""),
+        " ",
+        T(label),
+        style={"fontSize": "14px", "whiteSpace": "nowrap"},
+    )
+
+
+def _field(name: str, label: str, width: str = "8em") -> rx.Component:
+    return rx.vstack(
+        rx.text(T(label), size="1", color_scheme="gray"),
+        rx.input(name=name, default_value=LeaveSettingsState.editing.get(name, ""), width=width, max_length=64),
+        spacing="1",
+    )
+
+
+def _type_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.hstack(
+                _field("code", "leave.type_code_label"),
+                _field("name", "leave.type_name_zh"),
+                _field("name_en", "leave.type_name_en", "12em"),
+                _field("yearly_quota", "leave.yearly_quota"),
+                _field("carry_over_cap", "leave.carry_over_cap"),
+                _field("attachment_over_days", "leave.attachment_over"),
+                wrap="wrap",
+                spacing="3",
+            ),
+            rx.hstack(
+                _check("paid", "leave.paid"),
+                _check("half_day", "leave.half_day"),
+                _check("hr_must_approve", "leave.hr_must_approve"),
+                _check("allow_negative", "leave.allow_negative"),
+                _check("active", "leave.active"),
+                wrap="wrap",
+                spacing="4",
+            ),
+            rx.cond(
+                LeaveSettingsState.type_error != "",
+                rx.text(LeaveSettingsState.type_error, color_scheme="red", size="2", id="leave-type-error"),
+            ),
+            rx.button(T("leave.save_type"), type="submit", id="leave-type-save"),
+            width="100%",
+        ),
+        on_submit=LeaveSettingsState.save_type,
+        reset_on_submit=False,
+        key=LeaveSettingsState.form_key,
+    )
+
+
+def leave_settings_page() -> rx.Component:
+    return page(
+        card(
+            rx.hstack(
+                rx.heading(T("leave.types_title"), size="4"),
+                rx.spacer(),
+                rx.button(T("leave.new_type"), size="1", variant="soft", on_click=LeaveSettingsState.new_type, id="leave-type-new"),
+                width="100%",
+            ),
+            data_table(
+                (
+                    "leave.type_code_label",
+                    "leave.type",
+                    "leave.yearly_quota",
+                    "leave.carry_over_cap",
+                    "leave.attachment_over",
+                    "leave.paid",
+                    "leave.half_day",
+                    "leave.hr_must_approve",
+                    "leave.allow_negative",
+                    "leave.active",
+                ),
+                LeaveSettingsState.types,
+                _type_row,
+                white_space="nowrap",
+            ),
+            rx.cond(LeaveSettingsState.editing.length() > 0, _type_form()),
+        ),
+        card(
+            rx.heading(T("approval.routing_title"), size="4"),
+            rx.text(T("approval.routing_hint"), size="1", color_scheme="gray"),
+            rx.form(
+                rx.hstack(
+                    rx.vstack(
+                        rx.text(T("approval.dept_head_over"), size="1", color_scheme="gray"),
+                        rx.input(
+                            name="dept_head_over_days", default_value=LeaveSettingsState.dept_head_over_days, width="6em", id="policy-head"
+                        ),
+                        spacing="1",
+                    ),
+                    rx.vstack(
+                        rx.text(T("approval.escalate_after"), size="1", color_scheme="gray"),
+                        rx.input(
+                            name="escalate_after_hours",
+                            default_value=LeaveSettingsState.escalate_after_hours,
+                            width="6em",
+                            id="policy-hours",
+                        ),
+                        spacing="1",
+                    ),
+                    rx.button(T("approval.save_policy"), type="submit", id="policy-save"),
+                    align="end",
+                    wrap="wrap",
+                    spacing="3",
+                ),
+                on_submit=LeaveSettingsState.save_policy,
+                reset_on_submit=False,
+                key=LeaveSettingsState.escalate_after_hours + LeaveSettingsState.dept_head_over_days,
+            ),
+            rx.cond(
+                LeaveSettingsState.policy_error != "",
+                rx.text(LeaveSettingsState.policy_error, color_scheme="red", size="2", id="policy-error"),
+            ),
+        ),
+        card(
+            rx.heading(T("leave.adjust_title"), size="4"),
+            rx.form(
+                rx.hstack(
+                    rx.input(name="employee_no", placeholder=T("field.employee_no"), width="8em", max_length=32),
+                    rx.el.select(
+                        rx.foreach(LeaveSettingsState.types, lambda ty: rx.el.option(ty["code"], value=ty["code"])),
+                        name="leave_type",
+                        style={"padding": "6px", "borderRadius": "6px"},
+                    ),
+                    rx.input(name="year", placeholder=T("leave.year"), width="5em", max_length=4),
+                    rx.input(name="days", placeholder=T("leave.days_signed"), width="6em", max_length=8),
+                    rx.input(name="note", placeholder=T("leave.adjust_reason"), width="14em", max_length=200),
+                    rx.button(T("leave.adjust"), type="submit", id="leave-adjust"),
+                    wrap="wrap",
+                    spacing="2",
+                ),
+                on_submit=LeaveSettingsState.adjust,
+                reset_on_submit=True,
+            ),
+            rx.cond(
+                LeaveSettingsState.adjust_error != "",
+                rx.text(LeaveSettingsState.adjust_error, color_scheme="red", size="2", id="leave-adjust-error"),
+            ),
+        ),
+        title_key="leave.settings_title",
+    )
