@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from selfservice.auth import secrets as sec
 from selfservice.domain.actor import SYSTEM
-from selfservice.persistence.models import Department, Employee, UserAccount
+from selfservice.persistence.models import ApprovalInstance, ApprovalStep, Department, Employee, UserAccount
 from selfservice.services import audit
 from selfservice.settings import get_settings
 
@@ -121,6 +121,7 @@ def load_demo(session: Session, today: date | None = None, workflows: bool = Tru
         _demo_leave(session, employees, today, now)
     if workflows:
         _demo_messages(session, employees, now)
+        _demo_leave_requests(session, employees, today, now)
     return len(PEOPLE)
 
 
@@ -171,3 +172,80 @@ def _demo_messages(session: Session, employees: dict[str, Employee], now: dateti
             acknowledge(session, reader, message_id, now + timedelta(minutes=20))
         elif no == "E1008":
             open_message(session, reader, message_id, now + timedelta(minutes=45))
+
+
+def _workday_after(calendar_is_workday, day: date, skip: int) -> date:
+    """The ``skip``-th workday after ``day`` (0: the first workday from ``day`` on)."""
+    while not calendar_is_workday(day):
+        day += timedelta(days=1)
+    for _ in range(skip):
+        day += timedelta(days=1)
+        while not calendar_is_workday(day):
+            day += timedelta(days=1)
+    return day
+
+
+def _demo_leave_requests(session: Session, employees: dict[str, Employee], today: date, now: datetime) -> None:
+    """Leave in every state: pending (one with a photo of a sick note, one long enough for the
+    department head), approved (past and coming), rejected with a reason, and one so old that
+    it was reminded and escalated."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from selfservice.services import approvals, leave_requests, work_calendar
+    from selfservice.services.auth import actor_of
+
+    accounts = {a.employee_id: a for a in session.exec(select(UserAccount)).all()}
+    calendar = work_calendar.load(session, today - timedelta(days=40), today + timedelta(days=60))
+
+    def who(no: str):  # noqa: ANN202
+        return actor_of(accounts[employees[no].id])  # type: ignore[index]
+
+    def day(skip: int) -> date:
+        return _workday_after(calendar.is_workday, today + timedelta(days=1), skip)
+
+    def request(no: str, kind: str, start: date, end: date, reason: str, at: datetime = now, staged=(), halves=("am", "pm")) -> int:
+        return leave_requests.submit(session, who(no), kind, start, halves[0], end, halves[1], reason, list(staged), at)
+
+    def pending_steps(request_id: int) -> list[ApprovalStep]:
+        return list(
+            session.exec(
+                select(ApprovalStep)
+                .join(ApprovalInstance, ApprovalInstance.id == ApprovalStep.instance_id)
+                .where(ApprovalInstance.subject_id == request_id, ApprovalStep.status == "pending")
+            ).all()
+        )
+
+    def approve_all(request_id: int, comment: str = "", at: datetime = now) -> None:
+        for _ in range(4):
+            steps = pending_steps(request_id)
+            if not steps:
+                return
+            step = steps[0]
+            decider = step.acting_id or step.approver_id
+            actor = who(next(no for no, e in employees.items() if e.id == decider)) if decider else who("hr01")
+            approvals.decide(session, actor, step.id, True, comment, at)
+
+    photo = io.BytesIO()
+    image = Image.new("RGB", (480, 320), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((10, 10, 470, 310), outline=(40, 90, 160), width=4)
+    draw.text((30, 40), "Shanghai No.6 People's Hospital", fill=(20, 20, 20))
+    draw.text((30, 90), "Medical certificate: rest 2 days", fill=(20, 20, 20))
+    draw.text((30, 140), "Dr. Wang   (stamp)", fill=(160, 20, 20))
+    image.save(photo, "JPEG", quality=80)
+    note = leave_requests.stage_attachment(who("E1007"), photo.getvalue(), "病假条.jpg")
+
+    request("E1005", "annual", day(5), day(6), "回老家办事")
+    request("E1007", "sick", day(0), day(1), "急性肠胃炎，医生建议休息两天", staged=[(note.sha256, note.name)])
+    request("E1008", "annual", day(8), day(11), "年底带家人旅行")
+    approve_all(request("E2005", "annual", day(5), day(5), "孩子家长会", halves=("am", "am")))
+    approve_all(request("E2004", "personal", today - timedelta(days=9), today - timedelta(days=8), "搬家"), at=now)
+    rejected = request("E3004", "personal", day(2), day(3), "私事")
+    for step in pending_steps(rejected):
+        approvals.decide(session, who("E3002"), step.id, False, "月底盘点，请改到下周", now)
+    old = now - timedelta(days=7)
+    request("E3007", "personal", day(15), day(15), "办理护照", at=old)
+    approvals.escalate_due(session, SYSTEM, now - timedelta(days=2))  # reminded once ...
+    approvals.escalate_due(session, SYSTEM, now)  # ... then escalated to the approver's manager

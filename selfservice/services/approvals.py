@@ -298,6 +298,21 @@ def decide(session: Session, actor: Actor, step_id: int, approve: bool, comment:
     }
     steps = _steps(session, instance.id)  # type: ignore[arg-type]
     following = rules.next_after([_view(s) for s in steps], step.position) if approve else None
+    while following is not None and following.pool != rules.HR_POOL and (following.acting_id or following.approver_id) == actor.employee_id:
+        # The same person is next (e.g. after an escalation): one decision covers both steps.
+        same = next(s for s in steps if s.id == following.id)
+        same.status, same.activated_at, same.decided_at, same.decided_by, same.comment = "approved", now, now, actor.employee_id, comment
+        session.add(same)
+        audit.append(
+            session,
+            actor,
+            "approval.approved",
+            "approval_step",
+            same.id,
+            after={"instance": instance.id, "same_approver_as": step.id},
+            at=now,
+        )
+        following = rules.next_after([_view(s) for s in steps], same.position)
     if following is not None:
         notify(session, actor, instance.requester_id, "approval", "approval.step_approved", params, NOTIFY_CHANNELS, now)
         nxt = next(s for s in steps if s.id == following.id)

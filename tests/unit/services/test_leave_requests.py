@@ -283,3 +283,20 @@ def test_calendar_scope_and_report(company, now):
     assert sheet["A1"].value == "No." and sheet.max_row >= 3
     with pytest.raises(NotPermitted):
         leave_requests.report_rows(company, actor_for(company, "E1002"), 2026)
+
+
+def test_one_decision_covers_consecutive_steps_of_the_same_approver(company):
+    friday = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+    request_id = file(company, "E1004", start=MON, end=date(2026, 12, 3), now=friday)  # 4 days: manager, then department head
+    system = actor_for(company, "admin")
+    approvals.escalate_due(company, system, datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
+    approvals.escalate_due(company, system, datetime(2026, 12, 1, 3, 0, tzinfo=UTC))
+    head = actor_for(company, "E1001")
+    [item] = approvals.pending_for(company, head)
+    assert approvals.decide(company, head, item.step_id, True, "ok", datetime(2026, 12, 1, 4, tzinfo=UTC)) == "approved"
+    assert [(s.rule, s.status) for s in approvals_for(company, request_id)] == [
+        ("manager", "escalated"),
+        ("dept_head", "approved"),
+        ("escalated", "approved"),
+    ]
+    assert company.get(LeaveRequest, request_id).status == "approved"

@@ -1,0 +1,188 @@
+"""Leave end to end on phones: file with a photo, approve, balance and inbox; reject; escalate."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+from sqlmodel import Session
+
+from selfservice.domain.actor import SYSTEM
+from selfservice.persistence.db import engine_for
+from selfservice.services import approvals, leave_requests, work_calendar
+from tests.browser.conftest import shot
+from tests.browser.flows import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def workday(db_url: str, weeks_ahead: int, skip: int = 0) -> date:
+    """A workday some weeks ahead (the demo's own requests are within the next three weeks)."""
+    day = datetime.now(UTC).date() + timedelta(weeks=weeks_ahead)
+    with Session(engine_for(db_url)) as session:
+        calendar = work_calendar.load(session, day, day + timedelta(days=40))
+    found = -1
+    while True:
+        if calendar.is_workday(day):
+            found += 1
+            if found == skip:
+                return day
+        day += timedelta(days=1)
+
+
+def leave_days(db_url: str, start: date, end: date) -> str:
+    with Session(engine_for(db_url)) as session:
+        return f"{work_calendar.load(session, start, end).leave_days(start, 'am', end, 'pm').normalize():f}"  # type: ignore[arg-type]
+
+
+def photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (230, 240, 250)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def fill_leave(page: Page, kind: str, start: date, end: date, reason: str) -> None:
+    page.locator("#leave-type").select_option(kind)
+    page.locator(".leave-start input, input.leave-start").first.fill(start.isoformat())
+    page.locator(".leave-end input, input.leave-end").first.fill(end.isoformat())
+    page.locator("textarea.leave-reason, .leave-reason textarea").first.fill(reason)
+
+
+def signed_in(page: Page, base: str, username: str) -> Page:
+    sign_in(page, base, username)
+    expect(page.locator("#home-name")).to_be_visible()
+    return page
+
+
+def open_menu_item(page: Page, item: str) -> None:
+    page.locator("#nav-menu").click()
+    page.locator(f"#{item}").click()
+
+
+def test_sick_leave_with_a_photo_approved_on_a_phone_changes_balance_and_reaches_the_inbox(browser, app_server):
+    employee = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    sign_in(employee, app_server.url, "E1004")
+    expect(employee.locator(".balance-row", has_text="年假")).to_contain_text("11")
+    open_menu_item(employee, "nav-leave")
+    expect(employee.locator("#leave-submit")).to_be_visible()
+
+    sick_start, sick_end = workday(app_server.db_url, 2), workday(app_server.db_url, 2, 1)
+    fill_leave(employee, "sick", sick_start, sick_end, "发烧，医生建议休息")
+    expect(employee.locator("#leave-preview-days")).to_have_text(leave_days(app_server.db_url, sick_start, sick_end))
+    employee.locator("#leave-submit").click()
+    expect(employee.locator("#leave-form-error")).to_contain_text("证明")  # two days of sick leave need a note
+    employee.locator("input[type=file]").set_input_files(files=[{"name": "sick-note.jpg", "mimeType": "image/jpeg", "buffer": photo()}])
+    expect(employee.locator(".leave-file")).to_have_text("sick-note.jpg")
+    employee.locator("input[type=file]").set_input_files(
+        files=[{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" + b"\x00" * 300}]
+    )
+    expect(employee.locator("#leave-upload-error")).to_contain_text("scan.pdf")
+    shot(employee, "phone-leave-form")
+    employee.locator("#leave-submit").click()
+    expect(employee.locator(".leave-request").first).to_contain_text("审批中")
+
+    annual = workday(app_server.db_url, 2, 3)
+    fill_leave(employee, "annual", annual, annual, "家里有事")
+    expect(employee.locator("#leave-preview-after")).to_have_text("10")
+    employee.locator("#leave-submit").click()
+    expect(employee.locator(".leave-request")).to_have_count(2)
+    assert employee.evaluate("document.documentElement.scrollWidth") <= 390
+
+    manager = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    signed_in(manager, app_server.url, "E1002")
+    open_menu_item(manager, "nav-approvals")
+    sick = manager.locator(".approval-item", has_text="张伟").filter(has_text="病假")
+    expect(sick).to_be_visible()
+    image = sick.locator("img.approval-image")
+    expect(image).to_be_visible()
+    manager.wait_for_function(
+        "document.querySelector('img.approval-image') && document.querySelector('img.approval-image').naturalWidth > 0"
+    )
+    src = image.get_attribute("src")
+    assert httpx.get(app_server.url + src).headers["content-type"] == "image/jpeg"
+    assert httpx.get(app_server.url + src.replace("&m=", "&m=0")).status_code == 404, "a tampered link opens nothing"
+    shot(manager, "phone-approvals")
+    assert manager.evaluate("document.documentElement.scrollWidth") <= 390
+    sick.locator(".approval-approve").click()
+    expect(manager.locator(".approval-item", has_text="张伟").filter(has_text="病假")).to_have_count(0)
+    annual_item = manager.locator(".approval-item", has_text="张伟").filter(has_text="年假")
+    expect(annual_item.locator(".approval-balance")).to_contain_text("10")
+    annual_item.locator(".approval-select").click()
+    manager.locator("#approvals-bulk").click()
+    expect(manager.locator(".approval-item", has_text="张伟")).to_have_count(0)
+    manager.locator("#approvals-tab-history").click()
+    expect(manager.locator(".approval-history", has_text="张伟")).to_have_count(2)
+
+    employee.goto(app_server.url + "/")
+    expect(employee.locator(".balance-row", has_text="年假")).to_contain_text("10")
+    employee.locator("#nav-inbox-button").click()
+    expect(employee.get_by_text("请假申请已批准").first).to_be_visible()
+    shot(employee, "phone-inbox-leave-approved")
+    employee.goto(app_server.url + "/leave")
+    expect(employee.locator(".leave-request").first).to_contain_text("已批准")
+    expect(employee.locator(".leave-cancel")).to_have_count(2)
+
+
+def test_reject_needs_a_comment_and_the_employee_sees_it(browser, app_server):
+    employee = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    signed_in(employee, app_server.url, "E1006")
+    employee.goto(app_server.url + "/leave")
+    day = workday(app_server.db_url, 6)
+    expect(employee.locator("#leave-submit")).to_be_visible()
+    fill_leave(employee, "personal", day, day, "看演唱会")
+    expect(employee.locator("#leave-preview-days")).to_have_text("1")
+    employee.locator("#leave-submit").click()
+    expect(employee.locator(".leave-request").first).to_contain_text("审批中")
+
+    manager = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    signed_in(manager, app_server.url, "E1002")
+    manager.goto(app_server.url + "/approvals")
+    item = manager.locator(".approval-item", has_text="杨静")
+    item.locator(".approval-reject").click()
+    item.locator(".approval-confirm-reject").click()
+    expect(item.locator(".approval-reject-error")).to_have_text("驳回时必须填写理由。")
+    item.locator("textarea.approval-comment, .approval-comment textarea").first.fill("项目上线周，请改期")
+    shot(manager, "phone-approval-reject")
+    item.locator(".approval-confirm-reject").click()
+    expect(manager.locator(".approval-item", has_text="杨静")).to_have_count(0)
+
+    employee.reload()
+    request = employee.locator(".leave-request").first
+    expect(request).to_contain_text("已驳回")
+    expect(request.locator(".leave-trail")).to_contain_text("项目上线周，请改期")
+
+
+def test_an_undecided_request_is_escalated_to_the_approvers_manager(browser, app_server):
+    employee = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    signed_in(employee, app_server.url, "E1009")
+    employee.goto(app_server.url + "/leave")
+    day = workday(app_server.db_url, 7)
+    expect(employee.locator("#leave-submit")).to_be_visible()
+    fill_leave(employee, "personal", day, day, "办理房产手续")
+    employee.locator("#leave-submit").click()
+    expect(employee.locator(".leave-request").first).to_contain_text("审批中")
+
+    # The job runs with the clock moved past the limit: first a reminder, then the escalation.
+    with Session(engine_for(app_server.db_url)) as session:
+        assert leave_requests.LEAVE in approvals._WORKFLOWS  # noqa: SLF001
+        later = datetime.now(UTC) + timedelta(days=5)
+        assert approvals.escalate_due(session, SYSTEM, later)[0] >= 1
+        assert approvals.escalate_due(session, SYSTEM, later + timedelta(days=5))[1] >= 1
+        session.commit()
+
+    head = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    signed_in(head, app_server.url, "E1001")
+    head.locator("#nav-inbox-button").click()
+    expect(head.get_by_text("转交审批：周杰的请假申请").first).to_be_visible()
+    head.goto(app_server.url + "/approvals")
+    item = head.locator(".approval-item", has_text="周杰")
+    expect(item).to_contain_text("超时已转交")
+    shot(head, "phone-approval-escalated")
+    item.locator(".approval-approve").click()
+    expect(head.locator(".approval-item", has_text="周杰")).to_have_count(0)
+    employee.reload()
+    expect(employee.locator(".leave-request").first).to_contain_text("已批准")
