@@ -122,6 +122,16 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_approvals_escalate(args: argparse.Namespace) -> int:
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import approvals, leave_requests  # noqa: F401  (registers the leave workflows)
+
+    with session_scope() as session:
+        reminded, escalated = approvals.escalate_due(session, SYSTEM, _now())
+    print(f"approvals: {reminded} reminded, {escalated} escalated")
+    return 0
+
+
 def cmd_leave_accrue(args: argparse.Namespace) -> int:
     from selfservice.persistence.db import session_scope
     from selfservice.services import leave_balances
@@ -172,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
     accrue = leave_sub.add_parser("accrue", help="grant a year's quotas (carry-over and expiry of the year before); safe to repeat")
     accrue.add_argument("year", type=int)
     accrue.set_defaults(func=cmd_leave_accrue)
+
+    approvals_cmd = sub.add_parser("approvals", help="approval items")
+    approvals_sub = approvals_cmd.add_subparsers(dest="approvals_command", required=True)
+    escalate = approvals_sub.add_parser("escalate", help="remind, then escalate, items undecided past their time (also a scheduled job)")
+    escalate.set_defaults(func=cmd_approvals_escalate)
 
     sched = sub.add_parser("scheduler", help="run the scheduled jobs (one leader among all processes)")
     sched.set_defaults(func=cmd_scheduler)

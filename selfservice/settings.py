@@ -38,6 +38,7 @@ class Settings:
     """All settings of one running installation."""
 
     db_url: str
+    data_dir: Path
     secret_key: str
     timezone: str
     totp_required_roles: frozenset[str]
@@ -65,6 +66,7 @@ def get_settings() -> Settings:
     """Read the settings from the environment (cached; call ``get_settings.cache_clear()`` in tests)."""
     return Settings(
         db_url=_env("DB_URL", f"sqlite:///{DATA_DIR / 'selfservice.db'}"),
+        data_dir=Path(_env("DATA_DIR", str(DATA_DIR))),
         secret_key=_secret_key(),
         timezone=_env("TIMEZONE", "Asia/Shanghai"),
         totp_required_roles=frozenset(r.strip() for r in _env("TOTP_REQUIRED_ROLES", "hr,admin").split(",") if r.strip()),

@@ -20,6 +20,7 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
     url = f"sqlite:///{tmp_path / 'test.db'}"
     monkeypatch.setenv("SELFSERVICE_DB_URL", url)
+    monkeypatch.setenv("SELFSERVICE_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
     migrate.upgrade("head", url)
     yield url

@@ -34,7 +34,7 @@ from selfservice.persistence.models import (
 )
 from selfservice.services import approvals, audit, leave_balances, work_calendar
 from selfservice.services.notifications import notify
-from selfservice.settings import DATA_DIR, get_settings
+from selfservice.settings import get_settings
 
 LEAVE, LEAVE_CANCEL = "leave", "leave_cancel"
 WORKFLOWS = (LEAVE, LEAVE_CANCEL)
@@ -128,7 +128,7 @@ def preview(session: Session, actor: Actor, leave_type: str, start: date, start_
 
 
 def attachment_dir() -> Path:
-    return DATA_DIR / "attachments"
+    return get_settings().data_dir / "attachments"
 
 
 def _path(sha256: str) -> Path:

@@ -77,3 +77,17 @@ def test_leave_accrue_is_safe_to_repeat(demo, capsys):
     assert "ledger entries written for 2026" in capsys.readouterr().out
     assert main(["leave", "accrue", "2026"]) == 0
     assert "0 ledger entries" in capsys.readouterr().out
+
+
+def test_approvals_escalate_runs_the_job_once(db_url, capsys, tmp_path):
+    assert main(["demo"]) == 0
+    assert main(["approvals", "escalate"]) == 0
+    assert "reminded" in capsys.readouterr().out
+    assert list((tmp_path / "attachments").rglob("*")), "the demo's sick note is stored in the data directory"
+    from sqlmodel import Session, select
+
+    from selfservice.persistence.db import engine_for
+    from selfservice.persistence.models import ApprovalStep
+
+    with Session(engine_for(db_url)) as session:
+        assert session.exec(select(ApprovalStep).where(ApprovalStep.status == "escalated")).all(), "the demo's week-old item"

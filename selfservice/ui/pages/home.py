@@ -7,7 +7,8 @@ from dataclasses import asdict
 import reflex as rx
 
 from selfservice.domain.actor import Actor
-from selfservice.services import employees, leave_balances
+from selfservice.services import approvals, employees, leave_balances
+from selfservice.ui import routes
 from selfservice.ui.components.shell import card, data_table, field_row, page
 from selfservice.ui.guard import handler, now, run
 from selfservice.ui.i18n import T, T_var
@@ -17,6 +18,7 @@ from selfservice.ui.session import SessionState
 class HomeState(SessionState):
     profile: dict[str, str] = {}
     balances: list[dict[str, str]] = []
+    to_approve: int = 0
 
     @handler()
     async def load(self, actor: Actor):
@@ -24,6 +26,7 @@ class HomeState(SessionState):
         self.profile = {k: str(v) for k, v in asdict(view).items()}
         rows = await run(leave_balances.balances, actor, actor.employee_id, now().year)
         self.balances = [{k: str(v) for k, v in asdict(r).items()} for r in rows]
+        self.to_approve = len(await run(approvals.pending_for, actor))
         await self._fill_shell(actor)
 
 
@@ -48,6 +51,32 @@ def home_page() -> rx.Component:
                 spacing="2",
             ),
             spacing="1",
+        ),
+        rx.hstack(
+            rx.link(
+                rx.button(rx.icon("calendar-plus", size=18), T("leave.request_title"), size="3", width="100%"),
+                href=routes.LEAVE,
+                width="100%",
+                id="home-request-leave",
+            ),
+            rx.cond(
+                HomeState.to_approve > 0,
+                rx.link(
+                    rx.button(
+                        rx.icon("list-checks", size=18),
+                        T("approval.title"),
+                        rx.badge(HomeState.to_approve, color_scheme="red", variant="solid"),
+                        size="3",
+                        variant="soft",
+                        width="100%",
+                    ),
+                    href=routes.APPROVALS,
+                    width="100%",
+                    id="home-approvals",
+                ),
+            ),
+            width="100%",
+            spacing="2",
         ),
         card(
             rx.heading(T("home.title"), size="3"),

@@ -19,8 +19,7 @@ MON, TUE, WED = date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2)
 
 
 @pytest.fixture
-def company(demo, now, tmp_path, monkeypatch):
-    monkeypatch.setattr(leave_requests, "DATA_DIR", tmp_path)
+def company(demo, now):
     leave_balances.ensure_default_types(demo)
     leave_balances.accrue_year(demo, actor_for(demo, "hr01"), 2026, now)
     demo.commit()
