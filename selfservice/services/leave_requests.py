@@ -221,7 +221,7 @@ def submit(
 ) -> int:
     """File a request: every rule checked, days reserved, the approval started, the approver told.
     ``staged`` lists (sha256, original name) of files checked by :func:`stage_attachment`."""
-    type_row, rule = _type(session, leave_type)
+    _, rule = _type(session, leave_type)
     if len(staged) > files.MAX_FILES:
         raise ValidationFailed("attachment.too_many", field="attachments", max=files.MAX_FILES)
     if len(reason) > 500:
@@ -323,11 +323,12 @@ def request_cancel(session: Session, actor: Actor, request_id: int, now: datetim
         raise ValidationFailed("leave.not_approved", field="status")
     if request.start_date <= approvals.local_today(now):
         raise ValidationFailed("leave.already_started", field="status")
-    type_row, rule = _type(session, request.leave_type)
+    type_row = session.get(LeaveType, request.leave_type)
+    assert type_row is not None
     request.status, request.updated_at = rules.RequestStatus.cancel_pending, now
     session.add(request)
     audit.append(session, actor, "leave.cancel_requested", "leave_request", request.id, before={"status": "approved"}, at=now)
-    approvals.start(session, actor, LEAVE_CANCEL, request.id, actor.employee_id, request.days, rule.hr_must_approve, now)  # type: ignore[arg-type]
+    approvals.start(session, actor, LEAVE_CANCEL, request.id, actor.employee_id, request.days, type_row.hr_must_approve, now)  # type: ignore[arg-type]
 
 
 def _ledger(session: Session, actor: Actor, request: LeaveRequest, sign: int, note: str, now: datetime) -> None:
@@ -520,7 +521,8 @@ def inbox(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
         request = session.get(LeaveRequest, item.subject_id)
         assert request is not None
         view = _view(session, request, approvals.local_today(now))
-        _, rule = _type(session, request.leave_type) if session.get(LeaveType, request.leave_type) else (None, None)
+        type_row = session.get(LeaveType, request.leave_type)
+        rule = leave_balances.rule_of(type_row) if type_row is not None else None  # a type HR has since switched off still shows
         balance_after = ""
         if rule is not None and rule.has_balance:
             held = leave_balances.balance_of(session, request.employee_id, rule.code, request.start_date.year) - reserved(

@@ -46,7 +46,7 @@ def photo() -> bytes:
 
 
 def fill_leave(page: Page, kind: str, start: date, end: date, reason: str) -> None:
-    page.locator("#leave-type").select_option(kind)
+    page.locator("select[name=leave_type]").select_option(kind)
     page.locator(".leave-start input, input.leave-start").first.fill(start.isoformat())
     page.locator(".leave-end input, input.leave-end").first.fill(end.isoformat())
     page.locator("textarea.leave-reason, .leave-reason textarea").first.fill(reason)
@@ -186,3 +186,43 @@ def test_an_undecided_request_is_escalated_to_the_approvers_manager(browser, app
     expect(head.locator(".approval-item", has_text="周杰")).to_have_count(0)
     employee.reload()
     expect(employee.locator(".leave-request").first).to_contain_text("已批准")
+
+
+def test_hr_configures_leave_sees_the_company_calendar_and_exports_the_report(desktop, app_server):
+    from tests.browser.flows import sign_in_with_totp
+
+    sign_in_with_totp(desktop, app_server.url, "hr01")
+    open_menu_item(desktop, "nav-leave-settings")
+    expect(desktop.locator(".leave-type-row")).to_have_count(3)
+    desktop.locator(".leave-type-edit", has_text="personal").click()
+    desktop.locator("input[name=attachment_over_days]").fill("3")
+    desktop.locator("input[name=hr_must_approve]").check()
+    desktop.locator("#leave-type-save").click()
+    expect(desktop.locator(".leave-type-row", has_text="personal")).to_contain_text("3")
+    desktop.locator("#leave-type-new").click()
+    desktop.locator("input[name=code]").fill("Bad Code!")
+    desktop.locator("input[name=name]").fill("婚假")
+    desktop.locator("input[name=name_en]").fill("Marriage leave")
+    desktop.locator("#leave-type-save").click()
+    expect(desktop.locator("#leave-type-error")).to_contain_text("代码")
+    desktop.locator("input[name=code]").fill("marriage")
+    desktop.locator("#leave-type-save").click()
+    expect(desktop.locator(".leave-type-row")).to_have_count(4)
+    desktop.locator("input[name=escalate_after_hours]").fill("0")
+    desktop.locator("#policy-save").click()
+    expect(desktop.locator("#policy-error")).to_contain_text("1–720")
+    desktop.locator("input[name=escalate_after_hours]").fill("16")
+    desktop.locator("#policy-save").click()
+    expect(desktop.get_by_text("审批规则已保存。")).to_be_visible()
+    shot(desktop, "desktop-leave-settings")
+
+    desktop.goto(app_server.url + "/leave/calendar")
+    expect(desktop.locator(".absence-row").first).to_be_visible()
+    shot(desktop, "desktop-leave-calendar")
+    with desktop.expect_download() as download:
+        desktop.locator("#leave-export").click()
+    from openpyxl import load_workbook
+
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    assert sheet["A1"].value == "工号" and sheet.max_row > 30

@@ -172,3 +172,24 @@ def test_hr_only_screens_refuse_managers_and_hr_edits_are_audited(leave_db):
     assert "error.not_permitted" in str(call(as_user(LeaveCalendarState, "E1002"), "export"))
     export = call(as_user(LeaveCalendarState, "hr01"), "export")
     assert "download" in str(export).lower()
+
+
+def test_leave_calendar_marks_each_day_of_the_month(leave_db):
+    employee = as_user(LeaveState, "E1004")
+    call(employee, "load")
+    monday = next_monday()
+    while (monday + timedelta(days=1)).month != monday.month:
+        monday += timedelta(days=7)
+    call(employee, "submit", {**form(monday, days=2, kind="personal"), "end_half": "am"})
+    calendar = as_user(LeaveCalendarState, "E1002")
+    call(calendar, "load")
+    calendar.month = monday.strftime("%Y-%m")
+    call(calendar, "shift", 1)
+    call(calendar, "shift", -1)
+    [row] = calendar.grid
+    assert row[0].startswith("张伟|事假")
+    assert row[monday.day] == "pending" and row[monday.day + 1] == "pending-half"
+    saturday = monday - timedelta(days=2)
+    if saturday.month == monday.month:
+        assert row[saturday.day] == "rest"
+    assert len(row) == 1 + len(calendar.days)

@@ -306,7 +306,6 @@ def _form() -> rx.Component:
                     name="leave_type",
                     on_change=lambda v: LeaveState.set_field("leave_type", v),
                     style={"padding": "8px", "borderRadius": "6px", "width": "100%"},
-                    id="leave-type",
                 ),
                 _date_row("leave.from", "start", "start_half", "am"),
                 _date_row("leave.to", "end", "end_half", "pm"),

@@ -240,9 +240,7 @@ def leave_settings_page() -> rx.Component:
                 rx.hstack(
                     rx.vstack(
                         rx.text(T("approval.dept_head_over"), size="1", color_scheme="gray"),
-                        rx.input(
-                            name="dept_head_over_days", default_value=LeaveSettingsState.dept_head_over_days, width="6em", id="policy-head"
-                        ),
+                        rx.input(name="dept_head_over_days", default_value=LeaveSettingsState.dept_head_over_days, width="6em"),
                         spacing="1",
                     ),
                     rx.vstack(
@@ -251,7 +249,6 @@ def leave_settings_page() -> rx.Component:
                             name="escalate_after_hours",
                             default_value=LeaveSettingsState.escalate_after_hours,
                             width="6em",
-                            id="policy-hours",
                         ),
                         spacing="1",
                     ),
