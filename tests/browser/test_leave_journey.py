@@ -130,11 +130,11 @@ def test_sick_leave_with_a_photo_approved_on_a_phone_changes_balance_and_reaches
 def test_reject_needs_a_comment_and_the_employee_sees_it(browser, app_server):
     employee = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
     signed_in(employee, app_server.url, "E1006")
-    employee.goto(app_server.url + "/leave")
     day = workday(app_server.db_url, 6)
-    expect(employee.locator("#leave-submit")).to_be_visible()
-    fill_leave(employee, "personal", day, day, "看演唱会")
+    employee.goto(f"{app_server.url}/leave?start={day.isoformat()}&type=personal")  # how a reminder links to the form
     expect(employee.locator("#leave-preview-days")).to_have_text("1")
+    expect(employee.locator("select[name=leave_type]")).to_have_value("personal")
+    employee.locator("textarea.leave-reason, .leave-reason textarea").first.fill("看演唱会")
     employee.locator("#leave-submit").click()
     expect(employee.locator(".leave-request").first).to_contain_text("审批中")
 
@@ -154,6 +154,12 @@ def test_reject_needs_a_comment_and_the_employee_sees_it(browser, app_server):
     request = employee.locator(".leave-request").first
     expect(request).to_contain_text("已驳回")
     expect(request.locator(".leave-trail")).to_contain_text("项目上线周，请改期")
+    employee.locator("#lang-switch").click()
+    expect(request).to_contain_text("Rejected")
+    expect(request.locator(".leave-trail")).to_contain_text("李明 rejected: 项目上线周，请改期")
+    expect(employee.locator("#leave-submit")).to_have_text("Submit request")
+    shot(employee, "phone-leave-en")
+    employee.locator("#lang-switch").click()
 
 
 def test_an_undecided_request_is_escalated_to_the_approvers_manager(browser, app_server):

@@ -108,6 +108,16 @@ class LeaveState(SessionState):
         }
         self.preview_days = self.preview_error = self.form_error = self.upload_error = ""
         self.files, self._staged, self.needs_attachment = [], [], False
+        # A reminder links here as /leave?start=…&end=…[&type=…] so the missing days come filled in.
+        query = self.router.url.query_parameters
+        start, end = _date(query.get("start", "")[:10]), _date(query.get("end", "")[:10])
+        if start is not None:
+            wanted = query.get("type", "")[:16]
+            if any(t["code"] == wanted for t in self.types):
+                self.values = {**self.values, "leave_type": wanted}
+            self.values = {**self.values, "start": start.isoformat(), "end": (end if end and end >= start else start).isoformat()}
+            await self._preview(actor)
+        self.form_key += 1
         await self._refresh(actor)
         await self._fill_shell(actor)
 
@@ -209,7 +219,7 @@ def _half_select(name: str, default: str) -> rx.Component:
         name=name,
         default_value=default,
         on_change=lambda v: LeaveState.set_field(name, v),
-        style={"padding": "8px", "borderRadius": "6px", "minWidth": "5.5em"},
+        style={"padding": "8px", "borderRadius": "6px", "minWidth": "7.5em", "flexShrink": 0},
         class_name=f"leave-{name.replace('_', '-')}",
     )
 
@@ -218,7 +228,14 @@ def _date_row(label: str, name: str, half: str, default_half: str) -> rx.Compone
     return rx.vstack(
         rx.text(T(label), size="2", color_scheme="gray"),
         rx.hstack(
-            rx.input(name=name, type="date", on_change=lambda v: LeaveState.set_field(name, v), width="100%", class_name=f"leave-{name}"),
+            rx.input(
+                name=name,
+                type="date",
+                default_value=LeaveState.values[name],
+                on_change=lambda v: LeaveState.set_field(name, v),
+                width="100%",
+                class_name=f"leave-{name}",
+            ),
             _half_select(half, default_half),
             width="100%",
             spacing="2",
@@ -304,6 +321,7 @@ def _form() -> rx.Component:
                         lambda ty: rx.el.option(rx.cond(SessionState.lang == "en", ty["name_en"], ty["name"]), value=ty["code"]),
                     ),
                     name="leave_type",
+                    default_value=LeaveState.values["leave_type"],
                     on_change=lambda v: LeaveState.set_field("leave_type", v),
                     style={"padding": "8px", "borderRadius": "6px", "width": "100%"},
                 ),
