@@ -1,7 +1,8 @@
 """Run every benchmark and print each ratio against a baseline measured in the same run."""
 
-from bench import employee_import, outbox
+from bench import employee_import, leave, outbox
 
 if __name__ == "__main__":
     employee_import.main([])
     outbox.main([])
+    leave.main([])

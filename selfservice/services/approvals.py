@@ -30,7 +30,7 @@ from selfservice.persistence.models import (
     UserAccount,
 )
 from selfservice.services import audit, work_calendar
-from selfservice.services.notifications import notify
+from selfservice.services.notifications import notify, notify_many
 from selfservice.settings import get_settings
 
 MAX_COMMENT = 500
@@ -238,9 +238,8 @@ def _activate(
     params = {**flow.describe(session, instance.subject_id), "requester": _name(session, instance.requester_id)}
     if template == "approval.escalated":
         params["original"] = _name(session, _original_of(session, step))
-    for recipient in _deciders(session, step):
-        if recipient != instance.requester_id:
-            notify(session, actor, recipient, "approval", template, params, NOTIFY_CHANNELS, now)
+    recipients = [r for r in _deciders(session, step) if r != instance.requester_id]
+    notify_many(session, actor, recipients, "approval", template, params, NOTIFY_CHANNELS, now)
 
 
 def _original_of(session: Session, step: ApprovalStep) -> int | None:
@@ -362,8 +361,7 @@ def withdraw(session: Session, actor: Actor, instance_id: int, now: datetime) ->
     _finish(session, actor, instance, steps, rules.InstanceStatus.withdrawn, now)
     params = {**workflow(instance.workflow).describe(session, instance.subject_id), "requester": _name(session, instance.requester_id)}
     for step in pending:
-        for recipient in _deciders(session, step):
-            notify(session, actor, recipient, "approval", "approval.withdrawn", params, (), now)
+        notify_many(session, actor, _deciders(session, step), "approval", "approval.withdrawn", params, (), now)
 
 
 # ---- what an approver sees ----------------------------------------------------------------
@@ -583,8 +581,7 @@ def escalate_due(session: Session, actor: Actor, now: datetime) -> tuple[int, in
             step.reminded_at = now
             session.add(step)
             params = {**flow.describe(session, instance.subject_id), "requester": _name(session, instance.requester_id)}
-            for recipient in _deciders(session, step):
-                notify(session, actor, recipient, "approval", "approval.reminder", params, NOTIFY_CHANNELS, now)
+            notify_many(session, actor, _deciders(session, step), "approval", "approval.reminder", params, NOTIFY_CHANNELS, now)
             audit.append(session, actor, "approval.reminded", "approval_step", step.id, at=now)
             reminded += 1
         elif action == rules.Overdue.escalate and step.pool != rules.HR_POOL:

@@ -33,7 +33,7 @@ from selfservice.persistence.models import (
     UserAccount,
 )
 from selfservice.services import approvals, audit, leave_balances, work_calendar
-from selfservice.services.notifications import notify
+from selfservice.services.notifications import notify_many
 from selfservice.settings import get_settings
 
 LEAVE, LEAVE_CANCEL = "leave", "leave_cancel"
@@ -362,7 +362,9 @@ def _team(session: Session, employee: Employee) -> list[int]:
         ids.update(session.exec(select(Employee.id).where(Employee.manager_id == employee.manager_id, Employee.status == "active")).all())
     ids.update(
         session.exec(
-            select(UserAccount.employee_id).where(UserAccount.role.in_([Role.hr, Role.admin]), UserAccount.active == True)  # type: ignore[union-attr]  # noqa: E712
+            select(UserAccount.employee_id)
+            .join(Employee, Employee.id == UserAccount.employee_id)
+            .where(UserAccount.role.in_([Role.hr, Role.admin]), UserAccount.active == True, Employee.status == "active")  # type: ignore[union-attr]  # noqa: E712
         ).all()
     )
     ids.discard(employee.id)
@@ -385,8 +387,7 @@ def _on_leave_finished(session: Session, actor: Actor, request_id: int, outcome:
         employee = session.get(Employee, request.employee_id)
         assert employee is not None
         params = {**_describe(request, session.get(LeaveType, request.leave_type)), "requester": employee.name}  # type: ignore[arg-type]
-        for recipient in _team(session, employee):
-            notify(session, actor, recipient, "leave_fyi", "leave.fyi", params, (), now)
+        notify_many(session, actor, _team(session, employee), "leave_fyi", "leave.fyi", params, (), now)
     audit.append(
         session, actor, "leave." + status, "leave_request", request.id, before={"status": before}, after={"status": status}, at=now
     )

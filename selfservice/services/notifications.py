@@ -55,72 +55,108 @@ def notify(
     requires_ack: bool = False,
 ) -> int:
     """Queue a message to one employee over in-app plus ``channels``; returns the message id."""
-    employee = session.get(Employee, recipient_id)
-    if employee is None or employee.status != "active":
+    return notify_many(session, actor, [recipient_id], kind, template, params, channels, now, requires_ack)[0]
+
+
+def notify_many(
+    session: Session,
+    actor: Actor | None,
+    recipient_ids: list[int],
+    kind: str,
+    template: str,
+    params: dict[str, str],
+    channels: tuple[str, ...] | list[str],
+    now: datetime,
+    requires_ack: bool = False,
+) -> list[int]:
+    """The same message to several employees (each in their own language, each with its own
+    deliveries and audit entry), written with a few statements instead of a few per recipient."""
+    if not recipient_ids:
+        return []
+    people = {e.id: e for e in session.exec(select(Employee).where(Employee.id.in_(recipient_ids))).all()}  # type: ignore[union-attr]
+    accounts = {a.employee_id: a for a in session.exec(select(UserAccount).where(UserAccount.employee_id.in_(recipient_ids))).all()}  # type: ignore[attr-defined]
+    if any(people.get(r) is None or people[r].status != "active" for r in recipient_ids):
         raise DomainError("notify.no_recipient")
-    account = session.exec(select(UserAccount).where(UserAccount.employee_id == recipient_id)).first()
-    language = account.language if account else get_settings().default_language
-    rendered = rules.render(template, language, params)
-    message = NotificationMessage(
-        recipient_id=recipient_id,
-        kind=kind[:32],
-        template=template,
-        params_json=json.dumps(params, ensure_ascii=False, sort_keys=True),
-        language=language,
-        title=rendered.title,
-        body=rendered.body,
-        requires_ack=requires_ack,
-        created_at=now,
-        created_by=actor.account_id if actor else None,
-    )
-    session.add(message)
-    session.flush()
-    enabled = configured_channels(session)
     wanted = [ChannelName.inapp.value, *(c for c in dict.fromkeys(channels) if c != ChannelName.inapp)]
+    if any(channel not in ChannelName.__members__ for channel in wanted):
+        raise DomainError("error.invalid")
     settings = get_settings()
-    deliveries = []
-    for channel in wanted:
-        if channel not in ChannelName.__members__:
-            raise DomainError("error.invalid")
-        key = uuid.uuid4().hex
-        token = rules.sign_link(settings.secret_key, key, now + rules.LINK_LIFETIME)
-        text = rules.channel_text(channel, rendered, f"{settings.public_url}/m?t={token}")
-        delivery = NotificationDelivery(
-            message_id=message.id,  # type: ignore[arg-type]
-            channel=channel,
-            address=_address(channel, employee, account),
-            status=DeliveryStatus.queued,
-            text_sent=text,
-            text_sha256=rules.sha256_text(text),
-            idempotency_key=key,
-            next_attempt_at=now,
-            created_at=now,
+    enabled = configured_channels(session)
+    rendered_by_language: dict[str, rules.Rendered] = {}
+    messages = []
+    for recipient_id in recipient_ids:
+        account = accounts.get(recipient_id)
+        language = account.language if account else settings.default_language
+        if language not in rendered_by_language:
+            rendered_by_language[language] = rules.render(template, language, params)
+        rendered = rendered_by_language[language]
+        messages.append(
+            NotificationMessage(
+                recipient_id=recipient_id,
+                kind=kind[:32],
+                template=template,
+                params_json=json.dumps(params, ensure_ascii=False, sort_keys=True),
+                language=language,
+                title=rendered.title,
+                body=rendered.body,
+                requires_ack=requires_ack,
+                created_at=now,
+                created_by=actor.account_id if actor else None,
+            )
         )
-        if channel == ChannelName.inapp:
-            delivery.status, delivery.sent_at, delivery.delivered_at = DeliveryStatus.delivered, now, now
-        elif not delivery.address:
-            delivery.status, delivery.last_error = DeliveryStatus.failed, "no address on file"
-        elif channel not in enabled:
-            delivery.status, delivery.last_error = DeliveryStatus.not_configured, "channel not configured"
-        deliveries.append(delivery)
-    session.add_all(deliveries)
+    session.add_all(messages)
     session.flush()
-    audit.append(
+    per_message = []
+    for message in messages:
+        employee, account = people[message.recipient_id], accounts.get(message.recipient_id)
+        rendered = rendered_by_language[message.language]
+        deliveries = []
+        for channel in wanted:
+            key = uuid.uuid4().hex
+            token = rules.sign_link(settings.secret_key, key, now + rules.LINK_LIFETIME)
+            text = rules.channel_text(channel, rendered, f"{settings.public_url}/m?t={token}")
+            delivery = NotificationDelivery(
+                message_id=message.id,  # type: ignore[arg-type]
+                channel=channel,
+                address=_address(channel, employee, account),
+                status=DeliveryStatus.queued,
+                text_sent=text,
+                text_sha256=rules.sha256_text(text),
+                idempotency_key=key,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            if channel == ChannelName.inapp:
+                delivery.status, delivery.sent_at, delivery.delivered_at = DeliveryStatus.delivered, now, now
+            elif not delivery.address:
+                delivery.status, delivery.last_error = DeliveryStatus.failed, "no address on file"
+            elif channel not in enabled:
+                delivery.status, delivery.last_error = DeliveryStatus.not_configured, "channel not configured"
+            deliveries.append(delivery)
+        per_message.append(deliveries)
+    session.add_all([d for deliveries in per_message for d in deliveries])
+    session.flush()
+    audit.append_many(
         session,
         actor,
-        "notification.created",
-        "notification_message",
-        message.id,
-        after={
-            "recipient_id": recipient_id,
-            "kind": message.kind,
-            "template": template,
-            "requires_ack": requires_ack,
-            "deliveries": [{"id": d.id, "channel": d.channel, "status": d.status, "sha256": d.text_sha256} for d in deliveries],
-        },
+        [
+            (
+                "notification.created",
+                "notification_message",
+                message.id,
+                {
+                    "recipient_id": message.recipient_id,
+                    "kind": message.kind,
+                    "template": template,
+                    "requires_ack": requires_ack,
+                    "deliveries": [{"id": d.id, "channel": d.channel, "status": d.status, "sha256": d.text_sha256} for d in deliveries],
+                },
+            )
+            for message, deliveries in zip(messages, per_message, strict=True)
+        ],
         at=now,
     )
-    return message.id  # type: ignore[return-value]
+    return [m.id for m in messages]  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
