@@ -5,7 +5,8 @@ The credentials and TOTP secrets are printed in the README so a tester can sign 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -79,8 +80,10 @@ def load_demo(session: Session, today: date | None = None, workflows: bool = Tru
     if session.exec(select(Employee).limit(1)).first() is not None:
         return 0
     settings = get_settings()
-    today = today or date.today()
-    now = datetime.now(UTC)
+    if today is None:
+        today, now = date.today(), datetime.now(UTC)
+    else:  # a demo "as of" another day: 09:00 that day in the company's time zone
+        now = datetime.combine(today, time(9), tzinfo=ZoneInfo(settings.timezone)).astimezone(UTC)
     departments = {code: Department(code=code, name=name, name_en=en) for code, name, en in DEPARTMENTS}
     session.add_all(departments.values())
     session.flush()
@@ -205,6 +208,14 @@ def _demo_leave_requests(session: Session, employees: dict[str, Employee], today
     def day(skip: int) -> date:
         return _workday_after(calendar.is_workday, today + timedelta(days=1), skip)
 
+    def past(back: int) -> date:
+        """The ``back``-th workday before today."""
+        found, moment = 0, today
+        while found < back:
+            moment -= timedelta(days=1)
+            found += calendar.is_workday(moment)
+        return moment
+
     def request(no: str, kind: str, start: date, end: date, reason: str, at: datetime = now, staged=(), halves=("am", "pm")) -> int:
         return leave_requests.submit(session, who(no), kind, start, halves[0], end, halves[1], reason, list(staged), at)
 
@@ -241,7 +252,7 @@ def _demo_leave_requests(session: Session, employees: dict[str, Employee], today
     request("E1007", "sick", day(0), day(1), "急性肠胃炎，医生建议休息两天", staged=[(note.sha256, note.name)])
     request("E1008", "annual", day(8), day(11), "年底带家人旅行")
     approve_all(request("E2005", "annual", day(5), day(5), "孩子家长会", halves=("am", "am")))
-    approve_all(request("E2004", "personal", today - timedelta(days=9), today - timedelta(days=8), "搬家"), at=now)
+    approve_all(request("E2004", "personal", past(7), past(6), "搬家"), at=now)
     rejected = request("E3004", "personal", day(2), day(3), "私事")
     for step in pending_steps(rejected):
         approvals.decide(session, who("E3002"), step.id, False, "月底盘点，请改到下周", now)

@@ -91,3 +91,24 @@ def test_approvals_escalate_runs_the_job_once(db_url, capsys, tmp_path):
 
     with Session(engine_for(db_url)) as session:
         assert session.exec(select(ApprovalStep).where(ApprovalStep.status == "escalated")).all(), "the demo's week-old item"
+
+
+def test_demo_loads_on_any_day_of_the_year(db_url):
+    """The demo's leave dates follow the work calendar, so no start day makes a request invalid."""
+    from datetime import date
+
+    from sqlmodel import Session, select
+
+    from selfservice.demo import load_demo
+    from selfservice.persistence import migrate
+    from selfservice.persistence.db import engine_for
+    from selfservice.persistence.models import LeaveRequest
+
+    for offset, today in enumerate((date(2026, 10, 8), date(2026, 2, 23), date(2026, 5, 6), date(2026, 11, 30))):
+        url = db_url.replace("test.db", f"demo{offset}.db")
+        migrate.upgrade("head", url)
+        with Session(engine_for(url)) as session:
+            load_demo(session, today=today)
+            session.commit()
+            statuses = {r.status for r in session.exec(select(LeaveRequest)).all()}
+        assert {"pending", "approved", "rejected"} <= statuses, (today, statuses)
