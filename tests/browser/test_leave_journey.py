@@ -84,6 +84,9 @@ def test_sick_leave_with_a_photo_approved_on_a_phone_changes_balance_and_reaches
     shot(employee, "phone-leave-form")
     employee.locator("#leave-submit").click()
     expect(employee.locator(".leave-request").first).to_contain_text("审批中")
+    own = employee.locator(".leave-own-file", has_text="sick-note.jpg")
+    expect(own).to_be_visible()
+    assert httpx.get(app_server.url + own.get_attribute("href")).content == photo()
 
     annual = workday(app_server.db_url, 2, 3)
     fill_leave(employee, "annual", annual, annual, "家里有事")

@@ -193,3 +193,32 @@ def test_leave_calendar_marks_each_day_of_the_month(leave_db):
     if saturday.month == monday.month:
         assert row[saturday.day] == "rest"
     assert len(row) == 1 + len(calendar.days)
+
+
+def test_delegation_through_the_inbox_screen(leave_db):
+    manager = as_user(ApprovalsState, "E1002")
+    call(manager, "load")
+    today = datetime.now(UTC).date()
+    call(manager, "delegate", {"delegate": "E1002", "starts_on": today.isoformat(), "ends_on": today.isoformat()})
+    assert "自己" in manager.delegate_error
+    call(manager, "delegate", {"delegate": "E1003", "starts_on": "soon", "ends_on": today.isoformat()})
+    assert manager.delegate_error
+    call(manager, "delegate", {"delegate": "E1003", "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=30)).isoformat()})
+    assert manager.delegate_error == "" and manager.delegations[0]["delegate"] == "王芳"
+    employee = as_user(LeaveState, "E1004")
+    call(employee, "load")
+    call(employee, "submit", form(next_monday(), kind="personal"))
+    delegate = as_user(ApprovalsState, "E1003")
+    call(delegate, "load")
+    [item] = delegate.items
+    assert item["acting_for"] == "李明"
+    other = as_user(ApprovalsState, "E1005")
+    call(other, "revoke", int(manager.delegations[0]["id"]))
+    call(manager, "load")
+    assert len(manager.delegations) == 1, "only the delegator may revoke"
+    call(manager, "revoke", int(manager.delegations[0]["id"]))
+    assert manager.delegations == []
+    call(delegate, "approve", int(item["step_id"]))
+    call(employee, "load")
+    assert "王芳 已同意（代 李明）" in employee.requests[0]["trail_zh"]
+    assert "王芳 approved (on behalf of 李明)" in employee.requests[0]["trail_en"]

@@ -45,7 +45,7 @@ def trail_text(lang: str, steps: list[approvals.TrailStep]) -> str:
         who = step.decided_by or step.approver
         text = f"{who} {t(lang, 'approval.status.' + step.status)}"
         if step.on_behalf_of:
-            text += " " + t(lang, "approval.on_behalf", name=step.on_behalf_of)
+            text += ("" if lang == "zh-CN" else " ") + t(lang, "approval.on_behalf", name=step.on_behalf_of)
         if step.comment:
             text += f"：{step.comment}" if lang == "zh-CN" else f": {step.comment}"
         parts.append(text)
@@ -68,7 +68,6 @@ def request_row(lang_views: dict[str, str], view: leave_requests.RequestView) ->
         "trail_en": lang_views["en"],
         "can_withdraw": "1" if view.can_withdraw else "",
         "can_cancel": "1" if view.can_cancel else "",
-        "files": ", ".join(a.name for a in view.attachments),
     }
 
 
@@ -85,6 +84,7 @@ class LeaveState(SessionState):
     preview_error: str = ""
     needs_attachment: bool = False
     files: list[str] = []
+    own_files: list[dict[str, str]] = []
     upload_error: str = ""
     form_error: str = ""
     requests: list[dict[str, str]] = []
@@ -93,7 +93,14 @@ class LeaveState(SessionState):
     _staged: list[tuple[str, str]] = []
 
     async def _refresh(self, actor: Actor) -> None:
-        self.requests = rows_of(await run(leave_requests.mine, actor, now()))
+        moment = now()
+        views = await run(leave_requests.mine, actor, moment)
+        self.requests = rows_of(views)
+        self.own_files = [
+            {"request_id": str(v.id), "name": a.name, "url": leave_requests.attachment_link(a.id, actor, moment)}
+            for v in views
+            for a in v.attachments
+        ]
 
     @handler(page_load=True)
     async def load(self, actor: Actor):
@@ -362,7 +369,25 @@ def request_card(r: rx.Var) -> rx.Component:
         ),
         rx.text(r["start"], " ", _half(r["start_half"]), " – ", r["end"], " ", _half(r["end_half"]), size="2"),
         rx.text(r["reason"], size="2", color_scheme="gray"),
-        rx.cond(r["files"] != "", rx.text(rx.icon("paperclip", size=12), " ", r["files"], size="1", color_scheme="gray")),
+        rx.hstack(
+            rx.foreach(
+                LeaveState.own_files,
+                lambda f: rx.cond(
+                    f["request_id"] == r["id"],
+                    rx.link(
+                        rx.icon("paperclip", size=12),
+                        " ",
+                        f["name"],
+                        href=f["url"],
+                        is_external=True,
+                        size="1",
+                        class_name="leave-own-file",
+                    ),
+                ),
+            ),
+            wrap="wrap",
+            spacing="2",
+        ),
         rx.text(rx.cond(SessionState.lang == "en", r["trail_en"], r["trail_zh"]), size="1", class_name="leave-trail"),
         rx.hstack(
             rx.cond(
