@@ -394,7 +394,15 @@ def _mine_clause(actor: Actor):  # noqa: ANN202
     return clause
 
 
+def _names(session: Session, ids: set[int | None]) -> dict[int | None, str]:
+    """Names of several employees with one query (the identity map keeps objects only weakly)."""
+    wanted = [i for i in ids if i]
+    rows = session.exec(select(Employee.id, Employee.name).where(Employee.id.in_(wanted))).all() if wanted else []  # type: ignore[union-attr]
+    return {None: "HR", **dict(rows)}
+
+
 def _items(session: Session, actor: Actor, rows: list[tuple[ApprovalStep, ApprovalInstance]]) -> list[Item]:
+    names = _names(session, {i.requester_id for _, i in rows} | {s.approver_id for s, _ in rows} | {s.decided_by for s, _ in rows})
     return [
         Item(
             step.id or 0,
@@ -402,15 +410,15 @@ def _items(session: Session, actor: Actor, rows: list[tuple[ApprovalStep, Approv
             instance.workflow,
             instance.subject_id,
             instance.requester_id,
-            _name(session, instance.requester_id),
+            names.get(instance.requester_id, ""),
             step.rule,
             step.status,
-            _name(session, step.approver_id),
+            names.get(step.approver_id, "HR"),
             step.acting_id == actor.employee_id and step.approver_id != actor.employee_id,
             step.activated_at,
             step.due_at,
             step.decided_at,
-            _name(session, step.decided_by) if step.decided_by else "",
+            names.get(step.decided_by, "") if step.decided_by else "",
             step.comment,
         )
         for step, instance in rows
@@ -471,19 +479,27 @@ class TrailStep:
 
 def trail(session: Session, workflows: tuple[str, ...], subject_id: int) -> list[TrailStep]:
     """Every step of every approval of a subject, in order: who decided, for whom, and why."""
+    return trails(session, workflows, [subject_id]).get(subject_id, [])
+
+
+def trails(session: Session, workflows: tuple[str, ...], subject_ids: list[int]) -> dict[int, list[TrailStep]]:
+    """The trails of several subjects with one query (for lists and the inbox)."""
     rows = session.exec(
-        select(ApprovalStep)
+        select(ApprovalStep, ApprovalInstance.subject_id)
         .join(ApprovalInstance, ApprovalInstance.id == ApprovalStep.instance_id)
-        .where(ApprovalInstance.workflow.in_(workflows), ApprovalInstance.subject_id == subject_id)  # type: ignore[attr-defined]
+        .where(ApprovalInstance.workflow.in_(workflows), ApprovalInstance.subject_id.in_(subject_ids))  # type: ignore[attr-defined]
         .order_by(ApprovalInstance.id, ApprovalStep.position, ApprovalStep.id)
     ).all()
-    result = []
-    for step in rows:
-        named = _name(session, step.approver_id) if step.approver_id else "HR"
-        decider = _name(session, step.decided_by) if step.decided_by else ""
+    result: dict[int, list[TrailStep]] = {}
+    names = _names(session, {i for s, _ in rows for i in (s.approver_id, s.decided_by, s.acting_id)})
+    for step, subject_id in rows:
+        named = names.get(step.approver_id, "") if step.approver_id else "HR"
+        decider = names.get(step.decided_by, "") if step.decided_by else ""
         behalf = named if step.decided_by and step.approver_id and step.decided_by != step.approver_id else ""
-        current = _name(session, step.acting_id) if step.acting_id and not step.decided_by else named
-        result.append(TrailStep(step.position, step.rule, step.status, current, decider, behalf, step.comment, step.decided_at))
+        current = names.get(step.acting_id, "") if step.acting_id and not step.decided_by else named
+        result.setdefault(subject_id, []).append(
+            TrailStep(step.position, step.rule, step.status, current, decider, behalf, step.comment, step.decided_at)
+        )
     return result
 
 

@@ -460,40 +460,52 @@ class RequestView:
     can_cancel: bool
 
 
-def _view(session: Session, request: LeaveRequest, today: date) -> RequestView:
-    leave_type = session.get(LeaveType, request.leave_type)
-    employee = session.get(Employee, request.employee_id)
-    department = session.get(Department, employee.department_id) if employee else None
-    atts = session.exec(select(LeaveAttachment).where(LeaveAttachment.request_id == request.id).order_by(LeaveAttachment.id)).all()
-    return RequestView(
-        request.id or 0,
-        request.employee_id,
-        employee.name if employee else "",
-        department.name if department else "",
-        request.leave_type,
-        leave_type.name if leave_type else request.leave_type,
-        leave_type.name_en if leave_type else request.leave_type,
-        request.start_date.isoformat(),
-        request.start_half,
-        request.end_date.isoformat(),
-        request.end_half,
-        _fmt(request.days),
-        request.reason,
-        request.status,
-        request.created_at,
-        [AttachmentView(a.id or 0, a.original_name, a.content_type, a.size) for a in atts],
-        approvals.trail(session, WORKFLOWS, request.id),  # type: ignore[arg-type]
-        request.status in (rules.RequestStatus.pending, rules.RequestStatus.cancel_pending),
-        request.status == rules.RequestStatus.approved and request.start_date > today,
-    )
+def _views(session: Session, requests: list[LeaveRequest], today: date) -> list[RequestView]:
+    """Requests with names, attachments and trails, loaded with a few queries for the whole list."""
+    ids = [r.id for r in requests]
+    files: dict[int, list[AttachmentView]] = {}
+    for a in session.exec(select(LeaveAttachment).where(LeaveAttachment.request_id.in_(ids)).order_by(LeaveAttachment.id)).all():  # type: ignore[union-attr]
+        files.setdefault(a.request_id, []).append(AttachmentView(a.id or 0, a.original_name, a.content_type, a.size))
+    trails = approvals.trails(session, WORKFLOWS, ids)  # type: ignore[arg-type]
+    types = {t.code: t for t in session.exec(select(LeaveType)).all()}
+    people = {e.id: e for e in session.exec(select(Employee).where(Employee.id.in_({r.employee_id for r in requests}))).all()}  # type: ignore[union-attr]
+    departments = {d.id: d for d in session.exec(select(Department)).all()}
+    views = []
+    for request in requests:
+        leave_type = types.get(request.leave_type)
+        employee = people.get(request.employee_id)
+        department = departments.get(employee.department_id) if employee else None
+        views.append(
+            RequestView(
+                request.id or 0,
+                request.employee_id,
+                employee.name if employee else "",
+                department.name if department else "",
+                request.leave_type,
+                leave_type.name if leave_type else request.leave_type,
+                leave_type.name_en if leave_type else request.leave_type,
+                request.start_date.isoformat(),
+                request.start_half,
+                request.end_date.isoformat(),
+                request.end_half,
+                _fmt(request.days),
+                request.reason,
+                request.status,
+                request.created_at,
+                files.get(request.id, []),  # type: ignore[arg-type]
+                trails.get(request.id, []),  # type: ignore[arg-type]
+                request.status in (rules.RequestStatus.pending, rules.RequestStatus.cancel_pending),
+                request.status == rules.RequestStatus.approved and request.start_date > today,
+            )
+        )
+    return views
 
 
 def mine(session: Session, actor: Actor, now: datetime, limit: int = 50) -> list[RequestView]:
     rows = session.exec(
         select(LeaveRequest).where(LeaveRequest.employee_id == actor.employee_id).order_by(LeaveRequest.id.desc()).limit(limit)  # type: ignore[union-attr]
     ).all()
-    today = approvals.local_today(now)
-    return [_view(session, r, today) for r in rows]
+    return _views(session, list(rows), approvals.local_today(now))
 
 
 def request_for(session: Session, actor: Actor, request_id: int, now: datetime) -> RequestView:
@@ -502,7 +514,7 @@ def request_for(session: Session, actor: Actor, request_id: int, now: datetime) 
         raise NotFound()
     if not _may_view_request(session, actor, request):
         raise NotPermitted()
-    return _view(session, request, approvals.local_today(now))
+    return _views(session, [request], approvals.local_today(now))[0]
 
 
 @dataclass(frozen=True)
@@ -515,47 +527,58 @@ class InboxItem:
 
 def inbox(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
     """The approver's pending leave items with what they need to decide."""
+    items = [i for i in approvals.pending_for(session, actor) if i.workflow in WORKFLOWS]
+    requests = {r.id: r for r in session.exec(select(LeaveRequest).where(LeaveRequest.id.in_([i.subject_id for i in items]))).all()}  # type: ignore[union-attr]
+    views = {v.id: v for v in _views(session, list(requests.values()), approvals.local_today(now))}
+    overlapping = _overlapping_teams(session, list(requests.values()))
+    held_by: dict[tuple[int, str, int], Decimal] = {}
     result = []
-    for item in approvals.pending_for(session, actor):
-        if item.workflow not in WORKFLOWS:
-            continue
-        request = session.get(LeaveRequest, item.subject_id)
-        assert request is not None
-        view = _view(session, request, approvals.local_today(now))
+    for item in items:
+        request = requests[item.subject_id]
         type_row = session.get(LeaveType, request.leave_type)
         rule = leave_balances.rule_of(type_row) if type_row is not None else None  # a type HR has since switched off still shows
         balance_after = ""
         if rule is not None and rule.has_balance:
-            held = leave_balances.balance_of(session, request.employee_id, rule.code, request.start_date.year) - reserved(
-                session, request.employee_id, rule.code, request.start_date.year
-            )
+            key = (request.employee_id, rule.code, request.start_date.year)
+            if key not in held_by:
+                held_by[key] = leave_balances.balance_of(session, *key) - reserved(session, *key)
+            held = held_by[key]
             balance_after = _fmt(held if request.status == rules.RequestStatus.pending else held + request.days)
-        result.append(InboxItem(item, view, balance_after, _overlapping_team(session, request)))
+        result.append(InboxItem(item, views[request.id], balance_after, overlapping[request.id]))  # type: ignore[index]
     return result
 
 
-def _overlapping_team(session: Session, request: LeaveRequest) -> list[str]:
-    employee = session.get(Employee, request.employee_id)
-    if employee is None:
-        return []
-    team = (
-        select(Employee.id).where(Employee.manager_id == employee.manager_id)
-        if employee.manager_id
-        else select(Employee.id).where(Employee.department_id == employee.department_id)
-    )
+def _overlapping_teams(session: Session, requests: list[LeaveRequest]) -> dict[int, list[str]]:
+    """For each request, teammates (same manager, or same department without one) holding leave
+    on the same days; one query for all of them."""
+    if not requests:
+        return {}
+    people = {e.id: e for e in session.exec(select(Employee)).all()}
+
+    def team_of(employee_id: int) -> tuple[str, int | None]:
+        person = people[employee_id]
+        return ("manager", person.manager_id) if person.manager_id else ("department", person.department_id)
+
     rows = session.exec(
-        select(LeaveRequest, Employee.name)
-        .join(Employee, Employee.id == LeaveRequest.employee_id)
+        select(LeaveRequest)
         .where(
-            LeaveRequest.employee_id.in_(team),  # type: ignore[attr-defined]
-            LeaveRequest.employee_id != request.employee_id,
             LeaveRequest.status.in_(rules.HOLDING),  # type: ignore[attr-defined]
-            LeaveRequest.start_date <= request.end_date,
-            LeaveRequest.end_date >= request.start_date,
+            LeaveRequest.start_date <= max(r.end_date for r in requests),
+            LeaveRequest.end_date >= min(r.start_date for r in requests),
         )
         .order_by(LeaveRequest.start_date)
     ).all()
-    return [f"{name} {r.start_date}–{r.end_date} ({r.status})" for r, name in rows]
+    by_team: dict[tuple[str, int | None], list[LeaveRequest]] = {}
+    for row in rows:
+        by_team.setdefault(team_of(row.employee_id), []).append(row)
+    return {
+        request.id: [  # type: ignore[misc]
+            f"{people[r.employee_id].name} {r.start_date}–{r.end_date} ({r.status})"
+            for r in by_team.get(team_of(request.employee_id), [])
+            if r.employee_id != request.employee_id and r.start_date <= request.end_date and r.end_date >= request.start_date
+        ]
+        for request in requests
+    }
 
 
 # ---- the leave calendar and the report ----------------------------------------------------
