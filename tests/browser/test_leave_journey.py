@@ -128,6 +128,10 @@ def test_sick_leave_with_a_photo_approved_on_a_phone_changes_balance_and_reaches
     employee.goto(app_server.url + "/leave")
     expect(employee.locator(".leave-request").first).to_contain_text("已批准")
     expect(employee.locator(".leave-cancel")).to_have_count(2)
+    annual_request = employee.locator(".leave-request", has_text="年假")
+    annual_request.locator(".leave-cancel").click()
+    expect(annual_request).to_contain_text("取消审批中")  # back to the manager; the days stay used until approved
+    expect(employee.locator(".leave-cancel")).to_have_count(1)
 
 
 def test_reject_needs_a_comment_and_the_employee_sees_it(browser, app_server):
