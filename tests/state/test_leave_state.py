@@ -100,8 +100,10 @@ def test_approving_as_a_non_approver_is_refused_and_nothing_changes(leave_db):
         call(state, "load")
         assert state.items == [], f"{intruder} sees nothing to decide"
         call(state, "approve", step.id)
-        state.rejecting = str(step.id)
-        call(state, "reject", {"comment": "no"})
+        call(state, "open_comment", str(step.id))
+        call(state, "set_comment", "no")
+        call(state, "reject", step.id)
+        call(state, "approve", step.id)
         call(state, "toggle", str(step.id))
         call(state, "approve_selected")
     assert audit_rows() == before
@@ -125,11 +127,20 @@ def test_reject_needs_a_comment_and_bulk_approve_decides_each(leave_db):
     assert len(manager.items) == 3
     assert all(i["overlapping"] for i in manager.items), "teammates away on the same day are shown"
     first = manager.items[0]["step_id"]
-    call(manager, "start_reject", first)
-    call(manager, "reject", {"comment": "  "})
-    assert manager.reject_error and len(manager.items) == 3
-    call(manager, "reject", {"comment": "release week"})
-    assert len(manager.items) == 2
+    call(manager, "reject", int(first))  # no comment area open: refused with a toast
+    assert len(manager.items) == 3
+    call(manager, "open_comment", first)
+    call(manager, "set_comment", "  ")
+    call(manager, "reject", int(first))
+    assert manager.comment_error and len(manager.items) == 3
+    call(manager, "set_comment", "release week")
+    call(manager, "reject", int(first))
+    assert len(manager.items) == 2 and manager.history[0]["comment"] == "release week"
+    second = manager.items[0]["step_id"]
+    call(manager, "open_comment", second)
+    call(manager, "set_comment", "enjoy")
+    call(manager, "approve", int(second))
+    assert manager.history[0]["comment"] == "enjoy" and manager.history[0]["status"] == "approved"
     for item in manager.items:
         call(manager, "toggle", item["step_id"])
     call(manager, "approve_selected")

@@ -18,10 +18,6 @@ from selfservice.ui.pages.leave import trail_text
 from selfservice.ui.session import SessionState
 
 
-class RejectForm(Form):
-    comment: str = Field(default="", max_length=500)
-
-
 class DelegateForm(Form):
     delegate: str = Field(max_length=32)
     starts_on: str = Field(max_length=10)
@@ -57,8 +53,9 @@ class ApprovalsState(SessionState):
     files: list[dict[str, str]] = []
     history: list[dict[str, str]] = []
     selected: list[str] = []
-    rejecting: str = ""
-    reject_error: str = ""
+    commenting: str = ""  # the step whose comment area is open
+    comment: str = ""
+    comment_error: str = ""
     delegations: list[dict[str, str]] = []
     delegate_error: str = ""
     tab: str = "pending"
@@ -100,7 +97,7 @@ class ApprovalsState(SessionState):
 
     @handler(page_load=True)
     async def load(self, actor: Actor):
-        self.rejecting, self.reject_error, self.delegate_error, self.selected, self.tab = "", "", "", [], "pending"
+        self.commenting, self.comment, self.comment_error, self.delegate_error, self.selected, self.tab = "", "", "", "", [], "pending"
         await self._refresh(actor)
         await self._fill_shell(actor)
 
@@ -108,33 +105,41 @@ class ApprovalsState(SessionState):
     async def show(self, actor: Actor, tab: str):
         self.tab = "history" if tab == "history" else "pending"
 
-    @handler()
-    async def approve(self, actor: Actor, step_id: int):
-        await run(approvals.decide, actor, step_id, True, "", now())
+    async def _decide(self, actor: Actor, step_id: int, approve: bool):
+        comment = self.comment if self.commenting == str(step_id) else ""
+        try:
+            await run(approvals.decide, actor, step_id, approve, comment, now())
+        except DomainError as error:
+            if self.commenting != str(step_id):
+                raise
+            self.comment_error = self._t(error.key, **error.params)
+            return
+        self.commenting, self.comment, self.comment_error = "", "", ""
         await self._refresh(actor)
         await self._fill_shell(actor)
-        return rx.toast.success(self._t("approval.approved_done"), id="approval-done")
+        return rx.toast.success(self._t("approval.approved_done" if approve else "approval.rejected_done"), id="approval-done")
 
     @handler()
-    async def start_reject(self, actor: Actor, step_id: str):
-        self.rejecting, self.reject_error = step_id[:12], ""
+    async def approve(self, actor: Actor, step_id: int):
+        """Approve; with the comment typed in the item's comment area, if it is open."""
+        return await self._decide(actor, step_id, True)
 
     @handler()
-    async def close_reject(self, actor: Actor):
-        self.rejecting, self.reject_error = "", ""
+    async def reject(self, actor: Actor, step_id: int):
+        """Reject with the comment typed in the item's comment area (required)."""
+        return await self._decide(actor, step_id, False)
 
     @handler()
-    async def reject(self, actor: Actor, form: RejectForm):
-        if not self.rejecting.isdigit():
-            return
-        try:
-            await run(approvals.decide, actor, int(self.rejecting), False, form.comment, now())
-        except DomainError as error:
-            self.reject_error = self._t(error.key, **error.params)
-            return
-        self.rejecting, self.reject_error = "", ""
-        await self._refresh(actor)
-        return rx.toast.success(self._t("approval.rejected_done"), id="approval-done")
+    async def open_comment(self, actor: Actor, step_id: str):
+        self.commenting, self.comment, self.comment_error = step_id[:12], "", ""
+
+    @handler()
+    async def close_comment(self, actor: Actor):
+        self.commenting, self.comment, self.comment_error = "", "", ""
+
+    @handler()
+    async def set_comment(self, actor: Actor, text: str):
+        self.comment = text[:500]
 
     @handler()
     async def toggle(self, actor: Actor, step_id: str):
@@ -250,26 +255,35 @@ def _item(row: rx.Var) -> rx.Component:
         rx.hstack(rx.foreach(ApprovalsState.files, lambda f: rx.cond(f["step_id"] == step_id, _attachment(f))), wrap="wrap", spacing="2"),
         rx.text(rx.cond(SessionState.lang == "en", row["trail_en"], row["trail_zh"]), size="1", color_scheme="gray"),
         rx.cond(
-            ApprovalsState.rejecting == step_id,
-            rx.form(
-                rx.vstack(
-                    rx.text_area(
-                        name="comment", placeholder=T("approval.comment_hint"), width="100%", max_length=500, class_name="approval-comment"
-                    ),
-                    rx.cond(
-                        ApprovalsState.reject_error != "",
-                        rx.text(ApprovalsState.reject_error, color_scheme="red", size="2", class_name="approval-reject-error"),
-                    ),
-                    rx.hstack(
-                        rx.button(T("approval.confirm_reject"), type="submit", color_scheme="red", class_name="approval-confirm-reject"),
-                        rx.button(
-                            T("approval.back"), type="button", variant="soft", color_scheme="gray", on_click=ApprovalsState.close_reject
-                        ),
-                    ),
+            ApprovalsState.commenting == step_id,
+            rx.vstack(
+                rx.text_area(
+                    placeholder=T("approval.comment_hint"),
+                    on_change=ApprovalsState.set_comment,
                     width="100%",
+                    max_length=500,
+                    class_name="approval-comment",
                 ),
-                on_submit=ApprovalsState.reject,
-                reset_on_submit=False,
+                rx.cond(
+                    ApprovalsState.comment_error != "",
+                    rx.text(ApprovalsState.comment_error, color_scheme="red", size="2", class_name="approval-reject-error"),
+                ),
+                rx.hstack(
+                    rx.button(
+                        T("approval.approve"),
+                        on_click=ApprovalsState.approve(step_id.to(int)),
+                        color_scheme="green",
+                        class_name="approval-approve",
+                    ),
+                    rx.button(
+                        T("approval.confirm_reject"),
+                        on_click=ApprovalsState.reject(step_id.to(int)),
+                        color_scheme="red",
+                        class_name="approval-confirm-reject",
+                    ),
+                    rx.button(T("approval.back"), variant="soft", color_scheme="gray", on_click=ApprovalsState.close_comment),
+                    wrap="wrap",
+                ),
                 width="100%",
             ),
             rx.hstack(
@@ -282,13 +296,21 @@ def _item(row: rx.Var) -> rx.Component:
                 ),
                 rx.button(
                     T("approval.reject"),
-                    on_click=ApprovalsState.start_reject(step_id),
+                    on_click=ApprovalsState.open_comment(step_id),
                     color_scheme="red",
                     variant="soft",
                     size="3",
                     class_name="approval-reject",
                 ),
+                rx.button(
+                    T("approval.add_comment"),
+                    on_click=ApprovalsState.open_comment(step_id),
+                    variant="ghost",
+                    size="3",
+                    class_name="approval-add-comment",
+                ),
                 width="100%",
+                align="center",
             ),
         ),
         class_name="approval-item",
