@@ -50,6 +50,19 @@ def escalate_approvals() -> None:
         log.info("approvals: %d reminded, %d escalated", reminded, escalated)
 
 
+def purge_staged_attachments() -> None:
+    """Uploaded files no request took are deleted after a day (sick notes should not linger)."""
+    from datetime import timedelta
+
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import leave_requests
+
+    with session_scope() as session:
+        removed = leave_requests.purge_staged(session, datetime.now(UTC) - timedelta(days=1))
+    if removed:
+        log.info("attachments: %d unused uploads deleted", removed)
+
+
 def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
     settings = get_settings()
     scheduler = AsyncIOScheduler(timezone=UTC)
@@ -70,6 +83,7 @@ def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
         coalesce=True,
     )
     scheduler.add_job(escalate_approvals, "interval", minutes=5, id="approvals.escalate", max_instances=1, coalesce=True)
+    scheduler.add_job(purge_staged_attachments, "interval", hours=6, id="attachments.purge_staged", max_instances=1, coalesce=True)
     heartbeat = os.environ.get("SELFSERVICE_HEARTBEAT_FILE")
     if heartbeat:
         scheduler.add_job(

@@ -160,6 +160,22 @@ def _stored(sha256: str, name: str) -> files.Checked:
     return files.check(data, name, get_settings().attachment_max_bytes)
 
 
+def purge_staged(session: Session, older_than: datetime) -> int:
+    """Delete uploaded files that no request took (a form abandoned after choosing a photo),
+    once they are older than ``older_than``. Files of submitted requests are never touched."""
+    root = attachment_dir()
+    if not root.exists():
+        return 0
+    kept = set(session.exec(select(LeaveAttachment.sha256)).all())
+    removed = 0
+    for path in root.glob("??/*"):
+        if path.name in kept or path.stat().st_mtime >= older_than.timestamp():
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def _may_view_request(session: Session, actor: Actor, request: LeaveRequest) -> bool:
     return (
         request.employee_id == actor.employee_id or actor.has_role(Role.hr) or approvals.is_involved(session, actor, WORKFLOWS, request.id)  # type: ignore[arg-type]

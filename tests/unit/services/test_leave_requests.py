@@ -299,3 +299,19 @@ def test_one_decision_covers_consecutive_steps_of_the_same_approver(company):
         ("escalated", "approved"),
     ]
     assert company.get(LeaveRequest, request_id).status == "approved"
+
+
+def test_unused_uploads_are_purged_after_a_day_and_submitted_ones_never(company, now):
+    import os
+
+    employee = actor_for(company, "E1004")
+    used = leave_requests.stage_attachment(employee, jpeg(), "note.jpg")
+    file(company, "E1004", kind="sick", now=now, staged=[(used.sha256, used.name)])
+    buffer = io.BytesIO()
+    Image.new("RGB", (10, 10), (1, 2, 3)).save(buffer, "PNG")
+    abandoned = leave_requests.stage_attachment(employee, buffer.getvalue(), "abandoned.png")
+    old = (now - timedelta(days=3)).timestamp()
+    for checked in (used, abandoned):
+        os.utime(leave_requests._path(checked.sha256), (old, old))  # noqa: SLF001
+    assert leave_requests.purge_staged(company, now - timedelta(days=1)) == 1
+    assert leave_requests._path(used.sha256).exists() and not leave_requests._path(abandoned.sha256).exists()  # noqa: SLF001
