@@ -383,6 +383,7 @@ class Item:
     due_at: datetime | None
     decided_at: datetime | None
     decided_by: str
+    on_behalf_of: str  # the named approver, when someone else (a delegate) decided
     comment: str
 
 
@@ -419,6 +420,7 @@ def _items(session: Session, actor: Actor, rows: list[tuple[ApprovalStep, Approv
             step.due_at,
             step.decided_at,
             names.get(step.decided_by, "") if step.decided_by else "",
+            names.get(step.approver_id, "") if step.decided_by and step.approver_id and step.decided_by != step.approver_id else "",
             step.comment,
         )
         for step, instance in rows

@@ -101,20 +101,10 @@ def _available(session: Session, employee_id: int, rule: rules.LeaveTypeRule, ye
     return leave_balances.balance_of(session, employee_id, rule.code, year) - reserved(session, employee_id, rule.code, year)
 
 
-def _days(session: Session, start: date, start_half: str, end: date, end_half: str) -> Decimal:
-    try:
-        first, last = Half(start_half), Half(end_half)
-    except ValueError:
-        raise ValidationFailed("error.invalid", field="start_half") from None
-    if (end - start).days > 366:
-        raise ValidationFailed("leave.range_too_long", field="end")
-    return work_calendar.load(session, start, end).leave_days(start, first, end, last)
-
-
 def preview(session: Session, actor: Actor, leave_type: str, start: date, start_half: str, end: date, end_half: str) -> Preview:
     """What the form shows before submitting: working days counted and the balance after."""
     _, rule = _type(session, leave_type)
-    days = _days(session, start, start_half, end, end_half)
+    days = work_calendar.leave_days(session, start, start_half, end, end_half)
     available = _available(session, actor.employee_id, rule, start.year)
     return Preview(
         _fmt(days),
@@ -243,7 +233,7 @@ def submit(
     if len(reason) > 500:
         raise ValidationFailed("leave.reason_too_long", field="reason", max=500)
     checked = [_stored(sha, name) for sha, name in dict(staged).items()]
-    days = _days(session, start, start_half, end, end_half)
+    days = work_calendar.leave_days(session, start, start_half, end, end_half)
     rules.check_request(
         rule,
         start,
@@ -353,7 +343,7 @@ def _ledger(session: Session, actor: Actor, request: LeaveRequest, sign: int, no
         request.start_date, request.start_half, request.end_date, request.end_half
     ):
         try:
-            days = _days(session, first, first_half, last, last_half)
+            days = work_calendar.leave_days(session, first, first_half, last, last_half)
         except DomainError:
             continue  # no working day falls in this year's part
         session.add(

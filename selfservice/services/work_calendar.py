@@ -114,10 +114,15 @@ def set_day(session: Session, actor: Actor, day: date, kind: str, name: str, now
 
 def count_leave_days(session: Session, actor: Actor, start: date, start_half: str, end: date, end_half: str) -> Decimal:
     """How many working days a leave takes, with half days (any signed-in employee)."""
+    return leave_days(session, start, start_half, end, end_half)
+
+
+def leave_days(session: Session, start: date, start_half: str, end: date, end_half: str) -> Decimal:
+    """The working days from ``start`` (am/pm) to ``end`` (am/pm) by the company calendar."""
     try:
         first, last = Half(start_half), Half(end_half)
     except ValueError:
-        raise ValidationFailed("error.invalid", field="half") from None
+        raise ValidationFailed("error.invalid", field="start_half") from None
     if (end - start).days > 366:
         raise ValidationFailed("leave.range_too_long", field="end")
     return load(session, start, end).leave_days(start, first, end, last)

@@ -230,6 +230,7 @@ def test_delegation_through_the_inbox_screen(leave_db):
     call(manager, "revoke", int(manager.delegations[0]["id"]))
     assert manager.delegations == []
     call(delegate, "approve", int(item["step_id"]))
+    assert delegate.history[0]["on_behalf"] == "李明" and delegate.history[0]["decided_by"] == "王芳"
     call(employee, "load")
     assert "王芳 已同意（代 李明）" in employee.requests[0]["trail_zh"]
     assert "王芳 approved (on behalf of 李明)" in employee.requests[0]["trail_en"]

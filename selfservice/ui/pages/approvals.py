@@ -83,7 +83,7 @@ class ApprovalsState(SessionState):
                 "requester": h.requester,
                 "status": h.status,
                 "decided_by": h.decided_by,
-                "on_behalf": h.approver if h.decided_by and h.decided_by != h.approver and h.rule != "hr" else "",
+                "on_behalf": h.on_behalf_of,
                 "comment": h.comment,
                 "decided_at": h.decided_at.isoformat(timespec="minutes") if h.decided_at else "",
                 "workflow": h.workflow,
