@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from selfservice.domain import approvals as rules
 from selfservice.domain.actor import Actor, Role
-from selfservice.domain.errors import NotFound, NotPermitted, ValidationFailed
+from selfservice.domain.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from selfservice.persistence.models import (
     ApprovalDelegation,
     ApprovalInstance,
@@ -276,9 +276,20 @@ def decide(session: Session, actor: Actor, step_id: int, approve: bool, comment:
         raise ValidationFailed("approval.comment_too_long", field="comment", max=MAX_COMMENT)
     if not approve and not comment:
         raise ValidationFailed("approval.comment_required", field="comment")
-    step.status = rules.StepStatus.approved if approve else rules.StepStatus.rejected
-    step.decided_at, step.decided_by, step.comment = now, actor.employee_id, comment
-    session.add(step)
+    # Claim the step only if it is still pending when the write happens: of two approvers (an
+    # approver and their delegate) deciding at once, the second gets a clear refusal.
+    claimed = session.execute(
+        sa.update(ApprovalStep)
+        .where(ApprovalStep.id == step.id, ApprovalStep.status == rules.StepStatus.pending)  # type: ignore[arg-type]
+        .values(
+            status=rules.StepStatus.approved if approve else rules.StepStatus.rejected,
+            decided_at=now,
+            decided_by=actor.employee_id,
+            comment=comment,
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    if claimed != 1:
+        raise DomainError("approval.already_decided")
     on_behalf_of = step.approver_id if step.approver_id not in (None, actor.employee_id) else None
     audit.append(
         session,

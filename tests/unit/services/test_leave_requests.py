@@ -315,3 +315,34 @@ def test_unused_uploads_are_purged_after_a_day_and_submitted_ones_never(company,
         os.utime(leave_requests._path(checked.sha256), (old, old))  # noqa: SLF001
     assert leave_requests.purge_staged(company, now - timedelta(days=1)) == 1
     assert leave_requests._path(used.sha256).exists() and not leave_requests._path(abandoned.sha256).exists()  # noqa: SLF001
+
+
+def test_of_two_approvers_deciding_at_once_the_second_is_refused_cleanly(company, now, db_url, monkeypatch):
+    from sqlmodel import Session
+
+    from selfservice.domain import approvals as engine_rules
+    from selfservice.persistence.db import engine_for
+
+    approvals.delegate(company, actor_for(company, "E1002"), "E1003", date(2026, 11, 25), date(2026, 12, 5), now)
+    request_id = file(company, "E1005", now=now)
+    company.commit()
+    step_id = pending_step(company, request_id).id
+    check = engine_rules.check_decision
+    raced = []
+
+    def check_then_the_other_decides(step, *args):  # noqa: ANN001, ANN002
+        check(step, *args)
+        if not raced:  # the manager's own decision lands between the delegate's read and write
+            raced.append(True)
+            with Session(engine_for(db_url)) as other:
+                approvals.decide(other, actor_for(other, "E1002"), step_id, True, "", now)
+                other.commit()
+
+    monkeypatch.setattr(engine_rules, "check_decision", check_then_the_other_decides)
+    with pytest.raises(DomainError) as refused:
+        approvals.decide(company, actor_for(company, "E1003"), step_id, False, "no", now)
+    assert refused.value.key == "approval.already_decided"
+    company.rollback()
+    company.expire_all()
+    assert company.get(ApprovalStep, step_id).decided_by == actor_for(company, "E1002").employee_id
+    assert company.get(LeaveRequest, request_id).status == "approved"
