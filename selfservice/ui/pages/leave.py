@@ -52,7 +52,7 @@ def trail_text(lang: str, steps: list[approvals.TrailStep]) -> str:
     return " → ".join(parts)
 
 
-def request_row(lang_views: dict[str, str], view: leave_requests.RequestView) -> dict[str, str]:
+def request_row(view: leave_requests.RequestView) -> dict[str, str]:
     return {
         "id": str(view.id),
         "type_name": view.type_name,
@@ -64,15 +64,11 @@ def request_row(lang_views: dict[str, str], view: leave_requests.RequestView) ->
         "days": view.days,
         "reason": view.reason,
         "status": view.status,
-        "trail_zh": lang_views["zh-CN"],
-        "trail_en": lang_views["en"],
+        "trail_zh": trail_text("zh-CN", view.trail),
+        "trail_en": trail_text("en", view.trail),
         "can_withdraw": "1" if view.can_withdraw else "",
         "can_cancel": "1" if view.can_cancel else "",
     }
-
-
-def rows_of(views: list[leave_requests.RequestView]) -> list[dict[str, str]]:
-    return [request_row({lang: trail_text(lang, v.trail) for lang in ("zh-CN", "en")}, v) for v in views]
 
 
 class LeaveState(SessionState):
@@ -88,14 +84,13 @@ class LeaveState(SessionState):
     upload_error: str = ""
     form_error: str = ""
     requests: list[dict[str, str]] = []
-    uploading: bool = False
     form_key: int = 0
     _staged: list[tuple[str, str]] = []
 
     async def _refresh(self, actor: Actor) -> None:
         moment = now()
         views = await run(leave_requests.mine, actor, moment)
-        self.requests = rows_of(views)
+        self.requests = [request_row(v) for v in views]
         self.own_files = [
             {"request_id": str(v.id), "name": a.name, "url": leave_requests.attachment_link(a.id, actor, moment)}
             for v in views
