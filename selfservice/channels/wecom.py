@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import ClassVar
 
 import httpx
 
@@ -20,6 +21,60 @@ from selfservice.channels.base import Outgoing, SendResult
 TOKEN_EXPIRED = {40014, 42001}
 RETRYABLE = {-1: "system busy", 45009: "rate limited", 45033: "concurrent calls limit"}
 DUPLICATE_CHECK_SECONDS = 4 * 3600
+
+
+class WeComApi:
+    """WeCom's server API for one corp and one application secret.
+
+    The access token is cached per (server, corp, secret) for the whole process, so the message
+    channel and the check-in pull share it: refreshed five minutes before ``expires_in`` runs out,
+    and at once when WeCom answers 40014 / 42001 (then the call is repeated once).
+    """
+
+    _tokens: ClassVar[dict[tuple[str, str, str], tuple[str, float]]] = {}
+
+    def __init__(self, corp_id: str, secret: str, base_url: str = "https://qyapi.weixin.qq.com", client: httpx.AsyncClient | None = None):
+        self.corp_id, self.secret = corp_id, secret
+        self.base_url = base_url.rstrip("/")
+        self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
+        self._lock = asyncio.Lock()
+
+    @property
+    def _key(self) -> tuple[str, str, str]:
+        return (self.base_url, self.corp_id, self.secret)
+
+    async def access_token(self, stale: str = "") -> str:
+        """The cached token; ``stale`` names a token WeCom refused, to refresh it once only."""
+        async with self._lock:
+            token, expires = self._tokens.get(self._key, ("", 0.0))
+            if (stale and stale == token) or not token or time.monotonic() > expires:
+                response = await self.client.get(
+                    f"{self.base_url}/cgi-bin/gettoken", params={"corpid": self.corp_id, "corpsecret": self.secret}
+                )
+                response.raise_for_status()
+                data = response.json()
+                if data.get("errcode", 0) != 0:
+                    raise RuntimeError(f"gettoken errcode {data.get('errcode')}: {data.get('errmsg', '')}")
+                token = data["access_token"]
+                self._tokens[self._key] = (token, time.monotonic() + max(60, int(data.get("expires_in", 7200)) - 300))
+            return token
+
+    async def post(self, path: str, payload: dict) -> tuple[httpx.Response, dict | None]:
+        """POST JSON with the access token; the parsed answer, or None when the server failed (5xx)."""
+        token = ""
+        for refresh in (False, True):
+            token = await self.access_token(stale=token if refresh else "")
+            response = await self.client.post(f"{self.base_url}{path}", params={"access_token": token}, json=payload)
+            if response.status_code >= 500:
+                return response, None
+            data = response.json()
+            if data.get("errcode") in TOKEN_EXPIRED and not refresh:
+                continue
+            return response, data
+        return response, data
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
 
 
 class WeComChannel:
@@ -33,27 +88,11 @@ class WeComChannel:
         base_url: str = "https://qyapi.weixin.qq.com",
         client: httpx.AsyncClient | None = None,
     ) -> None:
-        self.corp_id, self.agent_id, self.secret = corp_id, agent_id, secret
-        self.base_url = base_url.rstrip("/")
-        self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
-        self._token = ""
-        self._token_expires = 0.0
-        self._lock = asyncio.Lock()
+        self.agent_id = agent_id
+        self.api = WeComApi(corp_id, secret, base_url, client)
 
-    async def _access_token(self, stale: str = "") -> str:
-        """The cached token; ``stale`` names a token WeCom refused, to refresh it once only."""
-        async with self._lock:
-            if (stale and stale == self._token) or not self._token or time.monotonic() > self._token_expires:
-                response = await self.client.get(
-                    f"{self.base_url}/cgi-bin/gettoken", params={"corpid": self.corp_id, "corpsecret": self.secret}
-                )
-                response.raise_for_status()
-                data = response.json()
-                if data.get("errcode", 0) != 0:
-                    raise RuntimeError(f"gettoken errcode {data.get('errcode')}: {data.get('errmsg', '')}")
-                self._token = data["access_token"]
-                self._token_expires = time.monotonic() + max(60, int(data.get("expires_in", 7200)) - 300)
-            return self._token
+    async def _access_token(self) -> str:
+        return await self.api.access_token()
 
     def payload(self, outgoing: Outgoing) -> dict:
         title, body, link = outgoing.parts
@@ -67,20 +106,12 @@ class WeComChannel:
         }
 
     async def send(self, outgoing: Outgoing) -> SendResult:
-        payload = self.payload(outgoing)
         try:
-            token = ""
-            for refresh in (False, True):
-                token = await self._access_token(stale=token if refresh else "")
-                response = await self.client.post(f"{self.base_url}/cgi-bin/message/send", params={"access_token": token}, json=payload)
-                if response.status_code >= 500:
-                    return SendResult.retry(f"HTTP {response.status_code}", http_status=response.status_code, response=response.text[:2000])
-                data = response.json()
-                if data.get("errcode") in TOKEN_EXPIRED and not refresh:
-                    continue
-                break
+            response, data = await self.api.post("/cgi-bin/message/send", self.payload(outgoing))
         except (httpx.HTTPError, RuntimeError, ValueError) as error:
             return SendResult.retry(f"{type(error).__name__}: {error}")
+        if data is None:
+            return SendResult.retry(f"HTTP {response.status_code}", http_status=response.status_code, response=response.text[:2000])
         raw = json.dumps(data, ensure_ascii=False)[:2000]
         code = data.get("errcode")
         if code == 0 and not data.get("invaliduser"):
@@ -97,4 +128,4 @@ class WeComChannel:
         return SendResult.failed(f"errcode {code}: {data.get('errmsg', '')}", http_status=response.status_code, response=raw)
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.api.aclose()

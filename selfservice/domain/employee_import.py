@@ -112,8 +112,9 @@ def _rows(records: Iterable[list[Any]], max_rows: int) -> ParsedFile:
     return ParsedFile(rows, [])
 
 
-def parse_file(filename: str, data: bytes, max_rows: int = 20000) -> ParsedFile:
-    """Read a CSV or XLSX file into (line, fields) rows keyed by field name."""
+def read_records(filename: str, data: bytes) -> Iterable[list[Any]]:
+    """The rows of a CSV (UTF-8 or GBK) or XLSX (first sheet) file, header first. A damaged
+    CSV raises ``csv.Error`` while it is read."""
     lower = filename.lower()
     if lower.endswith(".xlsx"):
         from openpyxl import load_workbook
@@ -123,14 +124,18 @@ def parse_file(filename: str, data: bytes, max_rows: int = 20000) -> ParsedFile:
         except Exception:  # openpyxl raises many kinds for a damaged file
             raise FileUnreadable("import.bad_xlsx") from None
         sheet = workbook.worksheets[0]
-        return _rows(([cell for cell in row] for row in sheet.iter_rows(values_only=True)), max_rows)
+        return ([cell for cell in row] for row in sheet.iter_rows(values_only=True))
     if lower.endswith(".csv"):
-        text = decode_csv_bytes(data)
-        try:
-            return _rows(csv.reader(io.StringIO(text, newline="")), max_rows)
-        except csv.Error:
-            raise FileUnreadable("import.bad_csv") from None
+        return csv.reader(io.StringIO(decode_csv_bytes(data), newline=""))
     raise FileUnreadable("import.unsupported_type")
+
+
+def parse_file(filename: str, data: bytes, max_rows: int = 20000) -> ParsedFile:
+    """Read a CSV or XLSX file into (line, fields) rows keyed by field name."""
+    try:
+        return _rows(read_records(filename, data), max_rows)
+    except csv.Error:
+        raise FileUnreadable("import.bad_csv") from None
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,53 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "zh-CN": ("{requester}撤回了{what_zh}", "{requester}已撤回{what_zh}（{summary_zh}），无需再审批。"),
         "en": ("{requester} withdrew a {what_en}", "{requester} withdrew the {what_en} ({summary_en}); nothing to decide."),
     },
+    "absence.reminder": {
+        "zh-CN": (
+            "考勤提醒：您已连续{days}天未打卡",
+            "您已连续{days}天（{dates_zh}）未打卡，请尽快通过员工自助系统提交请假申请或说明情况，逾期将按旷工处理。",
+        ),
+        "en": (
+            "Attendance reminder: {days} working days without clocking in",
+            "You have not clocked in for {days} consecutive working days ({dates_en}). Please file a leave request or explain "
+            "your absence in Self-service as soon as possible; otherwise the days will be treated as unexcused absence.",
+        ),
+    },
+    "absence.forwarded": {
+        "zh-CN": (
+            "{name}的考勤提醒未读",
+            "{name}（{employee_no}）已连续{days}天（{dates_zh}）未打卡。系统于{sent_at}通过{channels_zh}发送了提醒，截至{checked_at}仍未读。"
+            "请尽快联系本人，并在“我的团队”中记录联系情况。",
+        ),
+        "en": (
+            "Unread attendance reminder: {name}",
+            "{name} ({employee_no}) has not clocked in for {days} consecutive working days ({dates_en}). A reminder was sent at "
+            "{sent_at} by {channels_en} and was still unread at {checked_at}. Please reach them and note it under My team.",
+        ),
+    },
+    "absence.forwarded_hr": {
+        "zh-CN": (
+            "{name}的考勤提醒未读（无直属领导）",
+            "{name}（{employee_no}）已连续{days}天（{dates_zh}）未打卡。系统于{sent_at}通过{channels_zh}发送了提醒，截至{checked_at}仍未读。"
+            "此员工没有直属领导，请人力资源部尽快联系本人，并在考勤看板中记录。",
+        ),
+        "en": (
+            "Unread attendance reminder: {name} (no direct manager)",
+            "{name} ({employee_no}) has not clocked in for {days} consecutive working days ({dates_en}). A reminder was sent at "
+            "{sent_at} by {channels_en} and was still unread at {checked_at}. They have no direct manager: please reach them "
+            "and note it on the attendance dashboard.",
+        ),
+    },
+    "calendar.year_missing": {
+        "zh-CN": (
+            "{year}年法定节假日尚未录入",
+            "工作日历中还没有{year}年的法定节假日和调休安排。录入之前，{year}年的缺勤只记录、不提醒。请在“工作日历”中加载或录入。",
+        ),
+        "en": (
+            "{year} statutory holidays not entered",
+            "The work calendar has no statutory holidays or swapped workdays for {year} yet. Until they are entered, absences "
+            "in {year} are recorded but nobody is reminded. Please load or enter them on the Work calendar page.",
+        ),
+    },
     "leave.fyi": {
         "zh-CN": ("请假通知：{requester}", "{requester}的{what_zh}已获批准：{summary_zh}。"),
         "en": ("Leave: {requester}", "{requester}'s {what_en} was approved: {summary_en}."),

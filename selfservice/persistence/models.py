@@ -61,6 +61,7 @@ class Employee(SQLModel, table=True):
     address: str = Field(default="", max_length=200)
     emergency_contact_name: str = Field(default="", max_length=64)
     emergency_contact_phone: str = Field(default="", max_length=20)
+    wecom_userid: str = Field(default="", max_length=64)  # 企业微信账号; blank: the employee number
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -338,3 +339,224 @@ class ApprovalPolicy(SQLModel, table=True):
     escalate_after_hours: int = Field(default=24)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_by: int | None = Field(default=None)
+
+
+# ---- attendance (考勤) and the absence watch ------------------------------------------------
+
+
+class PunchSource(SQLModel, table=True):
+    """Where punches come from: the app's clock-in button, HR corrections, the WeCom check-in
+    pull, a time-clock file source, or an API integration (bearer token stored hashed)."""
+
+    __tablename__ = "punch_source"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    kind: str = Field(max_length=16)  # app | correction | wecom | file | api
+    name: str = Field(max_length=64)
+    mapping_json: str = Field(default="{}", sa_type=sa.Text)  # file sources: saved column mapping
+    config_enc: str = Field(default="", sa_type=sa.Text)  # WeCom pull: check-in secret (Fernet)
+    token_hash: str = Field(default="", max_length=64, index=True)
+    token_hint: str = Field(default="", max_length=16)
+    token_created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    active: bool = Field(default=True)
+    pulled_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_run_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)
+
+
+class Punch(SQLModel, table=True):
+    """打卡记录: one clock-in or clock-out. Never changed or deleted; a correction is a new
+    punch (or a :class:`PunchVoid`) with HR's reason."""
+
+    __tablename__ = "punch"
+    __table_args__ = (
+        sa.UniqueConstraint("source_id", "external_id", name="uq_punch_source_external"),
+        sa.Index("ix_punch_employee_day", "employee_id", "work_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+    work_date: date  # the day of ``at`` in the company's time zone
+    source_id: int = Field(foreign_key="punch_source.id")
+    external_id: str = Field(max_length=128)
+    direction: str = Field(default="", max_length=8)  # in | out | "" (not stated)
+    latitude: float | None = Field(default=None)
+    longitude: float | None = Field(default=None)
+    accuracy_m: float | None = Field(default=None)
+    location: str = Field(default="", max_length=200)
+    raw_json: str = Field(default="", sa_type=sa.Text)
+    reason: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)
+
+
+class PunchVoid(SQLModel, table=True):
+    """HR's correction that a punch is not valid (e.g. a colleague clocked in for someone)."""
+
+    __tablename__ = "punch_void"
+
+    id: int | None = Field(default=None, primary_key=True)
+    punch_id: int = Field(foreign_key="punch.id", unique=True)
+    reason: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)
+
+
+class AttendancePolicy(SQLModel, table=True):
+    """The absence watch's rules as HR sets them (one row). Defaults are the seed article's."""
+
+    __tablename__ = "attendance_policy"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scan_time: str = Field(default="10:00", max_length=5)
+    remind_after_days: int = Field(default=2)
+    forward_after_hours: int = Field(default=4)
+    case_threshold: int = Field(default=3)
+    office_start: str = Field(default="09:00", max_length=5)
+    office_end: str = Field(default="18:00", max_length=5)
+    late_grace_minutes: int = Field(default=60)
+    lookback_days: int = Field(default=60)
+    reminder_channels: str = Field(default="wecom,sms", max_length=64)
+    geolocation: bool = Field(default=False)
+    tracked_from: date | None = Field(default=None)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: int | None = Field(default=None)
+
+
+class ShiftPattern(SQLModel, table=True):
+    """排班: a weekly roster ("1111100" Monday first) or a cycle ("111100" = 4 on / 2 off from
+    ``anchor``), with its working hours."""
+
+    __tablename__ = "shift_pattern"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    kind: str = Field(max_length=8)  # weekly | cycle
+    days: str = Field(max_length=31)
+    anchor: date | None = Field(default=None)
+    follows_calendar: bool = Field(default=True)
+    start_time: str = Field(default="09:00", max_length=5)
+    end_time: str = Field(default="18:00", max_length=5)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)
+
+
+class ScheduleAssignment(SQLModel, table=True):
+    """An employee works ``pattern_id`` from ``starts_on`` (until ``ends_on``, if set)."""
+
+    __tablename__ = "schedule_assignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    pattern_id: int = Field(foreign_key="shift_pattern.id")
+    starts_on: date
+    ends_on: date | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)
+
+
+class AbsenceStreak(SQLModel, table=True):
+    """连续未到岗: consecutive missing working days of one employee, as the daily scan sees them."""
+
+    __tablename__ = "absence_streak"
+    __table_args__ = (sa.UniqueConstraint("employee_id", "start_date", name="uq_absence_streak_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    start_date: date
+    last_date: date
+    days: int
+    missing: Decimal = Field(sa_type=sa.Numeric(6, 1))
+    dates_json: str = Field(default="[]", sa_type=sa.Text)
+    unconfirmed: bool = Field(default=False)
+    status: str = Field(default="open", max_length=8, index=True)  # open | closed
+    close_reason: str = Field(default="", max_length=200)
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AbsenceAction(SQLModel, table=True):
+    """What a rule did about a streak: the reminder, the forward to the manager, the HR
+    follow-up. One per streak and rule (the unique key makes every rule fire once)."""
+
+    __tablename__ = "absence_action"
+    __table_args__ = (sa.UniqueConstraint("streak_id", "rule", name="uq_absence_action_rule"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    streak_id: int = Field(foreign_key="absence_streak.id", index=True)
+    rule: str = Field(max_length=16)  # reminder | forward | followup
+    status: str = Field(default="open", max_length=8, index=True)  # open | done | closed
+    message_ids: str = Field(default="[]", max_length=500)
+    channels: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    assignee_id: int | None = Field(default=None, foreign_key="employee.id")
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_by: int | None = Field(default=None)
+    close_reason: str = Field(default="", max_length=200)
+
+
+class AbsenceNote(SQLModel, table=True):
+    """What people added to a streak's record: the employee's reply, the manager's "I have
+    reached them", HR's assignment and resolution notes. Append-only."""
+
+    __tablename__ = "absence_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    streak_id: int = Field(foreign_key="absence_streak.id", index=True)
+    action_id: int | None = Field(default=None, foreign_key="absence_action.id")
+    author_id: int | None = Field(default=None, foreign_key="employee.id")
+    kind: str = Field(max_length=16)  # reply | reached | assigned | resolved | note
+    text: str = Field(default="", max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AttendanceAnomaly(SQLModel, table=True):
+    """考勤异常: a working day the scan found missing (whole or half), kept for the dashboard's
+    history; excused later by leave or a corrected punch, with the reason."""
+
+    __tablename__ = "attendance_anomaly"
+    __table_args__ = (sa.UniqueConstraint("employee_id", "day", name="uq_attendance_anomaly_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id")
+    day: date = Field(index=True)
+    department_id: int = Field(foreign_key="department.id")
+    streak_id: int | None = Field(default=None, foreign_key="absence_streak.id")
+    missing: Decimal = Field(sa_type=sa.Numeric(3, 1))
+    status: str = Field(default="missing", max_length=8)  # missing | excused
+    reason: str = Field(default="", max_length=200)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ScanRun(SQLModel, table=True):
+    """One run of the daily scan. ``run_key`` "schedule:<date>" makes the scheduled scan run
+    once a day however many schedulers there are."""
+
+    __tablename__ = "scan_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_key: str = Field(max_length=64, unique=True)
+    scan_date: date = Field(index=True)
+    judged_through: date
+    trigger: str = Field(max_length=16)  # schedule | cli | demo
+    dry_run: bool = Field(default=False)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    stats_json: str = Field(default="{}", sa_type=sa.Text)
+
+
+class OnceKey(SQLModel, table=True):
+    """A key that may be claimed once (e.g. "the 2027 calendar alert was sent")."""
+
+    __tablename__ = "once_key"
+
+    key: str = Field(primary_key=True, max_length=80)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -53,9 +53,11 @@ def notify(
     channels: tuple[str, ...] | list[str],
     now: datetime,
     requires_ack: bool = False,
+    link_path: str = "",
 ) -> int:
-    """Queue a message to one employee over in-app plus ``channels``; returns the message id."""
-    return notify_many(session, actor, [recipient_id], kind, template, params, channels, now, requires_ack)[0]
+    """Queue a message to one employee over in-app plus ``channels``; returns the message id.
+    ``link_path`` is a page of the app the message leads to (e.g. a prefilled leave form)."""
+    return notify_many(session, actor, [recipient_id], kind, template, params, channels, now, requires_ack, link_path)[0]
 
 
 def notify_many(
@@ -68,6 +70,7 @@ def notify_many(
     channels: tuple[str, ...] | list[str],
     now: datetime,
     requires_ack: bool = False,
+    link_path: str = "",
 ) -> list[int]:
     """The same message to several employees (each in their own language, each with its own
     deliveries and audit entry), written with a few statements instead of a few per recipient."""
@@ -77,6 +80,8 @@ def notify_many(
     accounts = {a.employee_id: a for a in session.exec(select(UserAccount).where(UserAccount.employee_id.in_(recipient_ids))).all()}  # type: ignore[attr-defined]
     if any(people.get(r) is None or people[r].status != "active" for r in recipient_ids):
         raise DomainError("notify.no_recipient")
+    if link_path and (not link_path.startswith("/") or link_path.startswith("//") or len(link_path) > 255):
+        raise DomainError("error.invalid")
     wanted = [ChannelName.inapp.value, *(c for c in dict.fromkeys(channels) if c != ChannelName.inapp)]
     if any(channel not in ChannelName.__members__ for channel in wanted):
         raise DomainError("error.invalid")
@@ -100,6 +105,7 @@ def notify_many(
                 title=rendered.title,
                 body=rendered.body,
                 requires_ack=requires_ack,
+                link_path=link_path,
                 created_at=now,
                 created_by=actor.account_id if actor else None,
             )
@@ -179,6 +185,8 @@ class MessageView:
     read_at: str
     requires_ack: bool
     acknowledged_at: str
+    kind: str = ""
+    link_path: str = ""
 
 
 def _iso(moment: datetime | None) -> str:
@@ -197,6 +205,8 @@ def _view(message: NotificationMessage) -> MessageView:
         _iso(message.read_at),
         message.requires_ack,
         _iso(message.acknowledged_at),
+        message.kind,
+        message.link_path,
     )
 
 
