@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import reflex as rx
-from starlette.applications import Starlette
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from selfservice.channels import webhooks
+from selfservice import api
 from selfservice.jobs import scheduler
-from selfservice.ui import files, routes
+from selfservice.ui import routes
+from selfservice.ui.pages import attendance_panels  # noqa: F401  (registers the attendance panels of /hr)
 from selfservice.ui.pages.approvals import ApprovalsState, approvals_page
+from selfservice.ui.pages.attendance import EmployeeAttendanceState, MyAttendanceState, employee_attendance_page, my_attendance_page
+from selfservice.ui.pages.attendance_settings import AttendanceSettingsState, attendance_settings_page
+from selfservice.ui.pages.attendance_sources import SourcesState, sources_page
 from selfservice.ui.pages.calendar import CalendarState, calendar_page
 from selfservice.ui.pages.channels import ChannelsState, channels_page
 from selfservice.ui.pages.directory import DirectoryState, directory_page
 from selfservice.ui.pages.employee_form import EmployeeFormState, employee_edit_page, employee_new_page
 from selfservice.ui.pages.home import HomeState, home_page
+from selfservice.ui.pages.hr_dashboard import hr_dashboard_page
+from selfservice.ui.pages.hr_dashboard import on_load as hr_dashboard_load
 from selfservice.ui.pages.import_employees import ImportState, import_page
 from selfservice.ui.pages.inbox import InboxState, inbox_page, message_page
 from selfservice.ui.pages.leave import LeaveState, leave_page
@@ -25,16 +28,10 @@ from selfservice.ui.pages.login import LoginState, login_page
 from selfservice.ui.pages.message_link import LinkState, link_page
 from selfservice.ui.pages.outbox import OutboxState, outbox_page
 from selfservice.ui.pages.security import SecurityState, security_page
-
-
-async def health(_request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
-
-
-api = Starlette(routes=[Route("/health", health), *webhooks.routes, *files.routes])
+from selfservice.ui.pages.team import TeamState, team_page
 
 app = rx.App(
-    api_transformer=api,
+    api_transformer=api.build(),
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
 )
 app.register_lifespan_task(scheduler.lifespan_task)
@@ -56,6 +53,12 @@ PAGES = (
     (routes.APPROVALS, approvals_page, ApprovalsState.load),
     (routes.LEAVE_SETTINGS, leave_settings_page, LeaveSettingsState.load),
     (routes.LEAVE_CALENDAR, leave_calendar_page, LeaveCalendarState.load),
+    (routes.HR_DASHBOARD, hr_dashboard_page, hr_dashboard_load()),
+    (routes.ATTENDANCE, my_attendance_page, MyAttendanceState.load),
+    (routes.ATTENDANCE_EMPLOYEE, employee_attendance_page, EmployeeAttendanceState.load_employee),
+    (routes.ATTENDANCE_SOURCES, sources_page, SourcesState.load),
+    (routes.ATTENDANCE_SETTINGS, attendance_settings_page, AttendanceSettingsState.load),
+    (routes.TEAM, team_page, TeamState.load),
 )
 for route, component, on_load in PAGES:
     app.add_page(component, route=route, title="selfservice", on_load=on_load)

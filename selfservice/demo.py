@@ -125,6 +125,7 @@ def load_demo(session: Session, today: date | None = None, workflows: bool = Tru
     if workflows:
         _demo_messages(session, employees, now)
         _demo_leave_requests(session, employees, today, now)
+        _demo_attendance(session, employees, today, now)
     return len(PEOPLE)
 
 
@@ -188,14 +189,27 @@ def _workday_after(calendar_is_workday, day: date, skip: int) -> date:
     return day
 
 
-def _demo_leave_requests(session: Session, employees: dict[str, Employee], today: date, now: datetime) -> None:
-    """Leave in every state: pending (one with a photo of a sick note, one long enough for the
-    department head), approved (past and coming), rejected with a reason, and one so old that
-    it was reminded and escalated."""
+def sick_note_photo(days: int = 2) -> bytes:
+    """A photo of a hospital's sick note (病假条), as an employee would take it."""
     import io
 
     from PIL import Image, ImageDraw
 
+    photo = io.BytesIO()
+    image = Image.new("RGB", (480, 320), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((10, 10, 470, 310), outline=(40, 90, 160), width=4)
+    draw.text((30, 40), "Shanghai No.6 People's Hospital", fill=(20, 20, 20))
+    draw.text((30, 90), f"Medical certificate: rest {days} days", fill=(20, 20, 20))
+    draw.text((30, 140), "Dr. Wang   (stamp)", fill=(160, 20, 20))
+    image.save(photo, "JPEG", quality=80)
+    return photo.getvalue()
+
+
+def _demo_leave_requests(session: Session, employees: dict[str, Employee], today: date, now: datetime) -> None:
+    """Leave in every state: pending (one with a photo of a sick note, one long enough for the
+    department head), approved (past and coming), rejected with a reason, and one so old that
+    it was reminded and escalated."""
     from selfservice.services import approvals, leave_requests, work_calendar
     from selfservice.services.auth import actor_of
 
@@ -238,15 +252,7 @@ def _demo_leave_requests(session: Session, employees: dict[str, Employee], today
             actor = who(next(no for no, e in employees.items() if e.id == decider)) if decider else who("hr01")
             approvals.decide(session, actor, step.id, True, comment, at)
 
-    photo = io.BytesIO()
-    image = Image.new("RGB", (480, 320), (250, 250, 245))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((10, 10, 470, 310), outline=(40, 90, 160), width=4)
-    draw.text((30, 40), "Shanghai No.6 People's Hospital", fill=(20, 20, 20))
-    draw.text((30, 90), "Medical certificate: rest 2 days", fill=(20, 20, 20))
-    draw.text((30, 140), "Dr. Wang   (stamp)", fill=(160, 20, 20))
-    image.save(photo, "JPEG", quality=80)
-    note = leave_requests.stage_attachment(who("E1007"), photo.getvalue(), "病假条.jpg")
+    note = leave_requests.stage_attachment(who("E1007"), sick_note_photo(), "病假条.jpg")
 
     request("E1005", "annual", day(5), day(6), "回老家办事")
     request("E1007", "sick", day(0), day(1), "急性肠胃炎，医生建议休息两天", staged=[(note.sha256, note.name)])
@@ -260,3 +266,142 @@ def _demo_leave_requests(session: Session, employees: dict[str, Employee], today
     request("E3007", "personal", day(15), day(15), "办理护照", at=old)
     approvals.escalate_due(session, SYSTEM, now - timedelta(days=2))  # reminded once ...
     approvals.escalate_due(session, SYSTEM, now)  # ... then escalated to the approver's manager
+
+
+def _demo_attendance(session: Session, employees: dict[str, Employee], today: date, now: datetime) -> None:
+    """A month of punches (a time-clock export, a device API, the clock-in button) and the
+    absence watch at work on them: 周杰 missed two days and has an unread reminder, 徐强's
+    reminder stayed unread and went to 李明, 程露 read hers and did not answer (HR follows up),
+    吴婷 was reminded and then covered by sick leave filed afterwards, and a few single missed
+    days (张伟's among them) fill the dashboard's chart."""
+    import csv
+    import io
+    import json
+
+    from selfservice.persistence.models import AbsenceAction, AbsenceStreak, AttendancePolicy, LeaveRequest, PunchSource
+    from selfservice.services import absence_watch, approvals, leave_requests, notifications, punches, work_calendar
+    from selfservice.services.auth import actor_of
+
+    zone = ZoneInfo(get_settings().timezone)
+    calendar = work_calendar.load(session, today - timedelta(days=70), today + timedelta(days=7))
+    scan_day = today
+    while not calendar.is_workday(scan_day) or datetime.combine(scan_day, time(10), tzinfo=zone) > now:
+        scan_day -= timedelta(days=1)
+    workdays = [d for d in (scan_day - timedelta(days=i) for i in range(1, 60)) if calendar.is_workday(d)]
+    w1, w2, w3 = workdays[0], workdays[1], workdays[2]
+    first = workdays[21]
+    session.add(AttendancePolicy(id=1, tracked_from=first))
+    session.flush()
+
+    away = {  # (employee, day) with no punch
+        **{("E1009", d): True for d in (w1, w2)},  # 周杰: two days, reminded today, unread
+        **{("E1011", d): True for d in (w1, w2, w3)},  # 徐强: reminded yesterday, unread, forwarded to 李明
+        **{("E3008", d): True for d in (w1, w2, w3)},  # 程露: read, no reply → HR follows up
+        **{("E1010", d): True for d in (w1, w2, w3)},  # 吴婷: reminded, then sick leave approved
+    }
+    for number, back in (
+        ("E1004", 1),
+        ("E1006", 4),
+        ("E2007", 6),
+        ("E2009", 9),
+        ("E3005", 5),
+        ("E3010", 12),
+        ("E1012", 15),
+        ("E2003", 11),
+        ("E3012", 17),
+    ):
+        away[(number, workdays[back])] = True  # single missed days: the chart's history
+    on_leave = {
+        (r.employee_id, r.start_date + timedelta(days=i))
+        for r in session.exec(select(LeaveRequest).where(LeaveRequest.status == "approved")).all()
+        for i in range((r.end_date - r.start_date).days + 1)
+    }
+    by_id = {e.id: no for no, e in employees.items()}
+    ops = employees["E3001"].department_id
+
+    def punch_times(number: str, day: date) -> tuple[datetime, datetime]:
+        seed = sum(map(ord, number)) + day.toordinal()
+        arrive = datetime.combine(day, time(8, 40), tzinfo=zone) + timedelta(minutes=seed % 37)
+        leave = datetime.combine(day, time(18, 2), tzinfo=zone) + timedelta(minutes=(seed * 7) % 41)
+        return arrive, leave
+
+    lines, api_items = [], []
+    for day in reversed([d for d in workdays if d >= first]):
+        for number, employee in employees.items():
+            if away.get((number, day)) or (employee.id, day) in on_leave:
+                continue
+            arrive, leave = punch_times(number, day)
+            if employee.department_id == ops and day >= workdays[4]:  # the warehouse gate reports through the API
+                api_items += [
+                    punches.ApiPunch(f"gate-{number}-{arrive:%Y%m%d%H%M}", number, arrive.isoformat(), "in", "仓库门禁"),
+                    punches.ApiPunch(f"gate-{number}-{leave:%Y%m%d%H%M}", number, leave.isoformat(), "out", "仓库门禁"),
+                ]
+            else:
+                lines += [
+                    (number, f"{arrive:%Y/%m/%d}", f"{arrive:%H:%M:%S}", "上班"),
+                    (number, f"{leave:%Y/%m/%d}", f"{leave:%H:%M:%S}", "下班"),
+                ]
+    hr = actor_of(session.exec(select(UserAccount).where(UserAccount.username == "hr01")).one())
+    file_source, _ = punches.create_source(session, hr, "file", "前台考勤机（ZKTeco）", now)
+    api_source, _ = punches.create_source(session, hr, "api", "仓库门禁", now)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["工号", "日期", "时间", "状态"])
+    writer.writerows(lines)
+    result = punches.import_file(
+        session,
+        hr,
+        file_source,
+        "考勤机导出.csv",
+        buffer.getvalue().encode("gb18030"),
+        {"employee_no": "工号", "date": "日期", "time": "时间", "direction": "状态"},
+        now,
+    )
+    assert not result.errors and not result.file_error, result
+    gate = session.get(PunchSource, api_source)
+    for start in range(0, len(api_items), 1000):
+        punches.ingest_api(session, gate, api_items[start : start + 1000], now)  # type: ignore[arg-type]
+
+    # Clock-ins this morning on the app (not 张伟: he clocks in himself; the streaks stay away).
+    morning = datetime.combine(today, time(8, 52), tzinfo=zone)
+    accounts = {a.employee_id: a for a in session.exec(select(UserAccount)).all()}
+    if calendar.is_workday(today) and now >= morning:
+        for index, (number, employee) in enumerate(employees.items()):
+            if number in ("E1004", "E1005", "E1009", "E1010", "E1011", "E3008") or (employee.id, today) in on_leave:
+                continue
+            moment = min(now, morning + timedelta(minutes=index % 20))
+            punches.clock_in(session, actor_of(accounts[employee.id]), "in", moment)  # type: ignore[index]
+
+    def at(day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)
+
+    # The daily scans of the past weeks, as they ran at 10:00 (the chart's history) ...
+    for day in reversed([d for d in workdays if first < d < w1]):
+        absence_watch.scan(session, SYSTEM, day, at(day, 10), trigger="schedule", run_key=f"schedule:{day.isoformat()}")
+    # ... yesterday's: 徐强, 程露 and 吴婷 are reminded (two days each) ...
+    absence_watch.scan(session, SYSTEM, w1, at(w1, 10), trigger="schedule", run_key=f"schedule:{w1.isoformat()}")
+    reminders = {
+        by_id[streak.employee_id]: json.loads(action.message_ids)[0]
+        for action, streak in session.exec(
+            select(AbsenceAction, AbsenceStreak)
+            .join(AbsenceStreak, AbsenceStreak.id == AbsenceAction.streak_id)
+            .where(AbsenceAction.rule == "reminder")
+        ).all()
+    }
+    reader = actor_of(accounts[employees["E3008"].id])  # type: ignore[index]
+    notifications.open_message(session, reader, reminders["E3008"], at(w1, 11, 7))  # 程露 reads, never answers
+    absence_watch.forward_due(session, SYSTEM, at(w1, 14, 5))  # 徐强's is still unread: to 李明; 吴婷's too: to 王芳
+    wu = actor_of(accounts[employees["E1010"].id])  # type: ignore[index]
+    notifications.open_message(session, wu, reminders["E1010"], at(w1, 15, 2))
+    note = leave_requests.stage_attachment(wu, sick_note_photo(3), "病假条-吴婷.jpg")
+    sick = leave_requests.submit(
+        session, wu, "sick", w3, "am", w1, "pm", "急性肠胃炎住院，出院后补交病假条", [(note.sha256, note.name)], at(w1, 15, 20)
+    )
+    step = session.exec(
+        select(ApprovalStep)
+        .join(ApprovalInstance, ApprovalInstance.id == ApprovalStep.instance_id)
+        .where(ApprovalInstance.subject_id == sick, ApprovalStep.status == "pending")
+    ).first()
+    approvals.decide(session, actor_of(accounts[employees["E1003"].id]), step.id, True, "已电话核实，注意休息", at(w1, 16, 30))  # type: ignore[index, union-attr]
+    # ... and today's: 周杰 is reminded, 徐强 and 程露 reach three days (red), 程露 goes to HR.
+    absence_watch.scan(session, SYSTEM, scan_day, at(scan_day, 10), trigger="schedule", run_key=f"schedule:{scan_day.isoformat()}")

@@ -129,3 +129,34 @@ class WeComChannel:
 
     async def aclose(self) -> None:
         await self.api.aclose()
+
+
+# ---- check-in records (打卡记录), read by the attendance pull ----------------------------------
+
+CHECKIN_MAX_DAYS = 30  # documented: one call spans at most 30 days
+CHECKIN_MAX_USERS = 100  # documented: at most 100 userids per call
+
+
+class WeComError(Exception):
+    """WeCom answered with a non-zero errcode (or the server failed)."""
+
+    def __init__(self, errcode: int, errmsg: str) -> None:
+        super().__init__(f"errcode {errcode}: {errmsg}")
+        self.errcode, self.errmsg = errcode, errmsg
+
+
+async def get_checkin_data(api: WeComApi, starttime: int, endtime: int, userids: list[str]) -> list[dict]:
+    """``POST /cgi-bin/checkin/getcheckindata`` for up to 100 users and 30 days: every record
+    (``opencheckindatatype`` 3: on/off-duty and outside check-ins)."""
+    if len(userids) > CHECKIN_MAX_USERS or endtime - starttime > CHECKIN_MAX_DAYS * 86400 or endtime < starttime:
+        raise ValueError("a check-in call spans at most 30 days and 100 users")
+    payload = {"opencheckindatatype": 3, "starttime": starttime, "endtime": endtime, "useridlist": userids}
+    response, data = await api.post("/cgi-bin/checkin/getcheckindata", payload)
+    if data is None:
+        raise WeComError(-1, f"HTTP {response.status_code}")
+    if data.get("errcode") != 0:
+        raise WeComError(int(data.get("errcode", -1)), str(data.get("errmsg", ""))[:200])
+    records = data.get("checkindata") or []
+    if not isinstance(records, list):
+        raise WeComError(-1, "checkindata is not a list")
+    return records

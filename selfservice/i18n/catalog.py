@@ -737,3 +737,16 @@ EN: dict[str, str] = {
     "approval.policy_saved": "Routing saved.",
     "approval.hours_range": "Hours must be between {min} and {max}.",
 }
+
+
+def _merge() -> None:
+    """Workflow catalogues live beside this one; each key is defined once."""
+    from selfservice.i18n import attendance
+
+    for base, extra in ((ZH, attendance.ZH), (EN, attendance.EN)):
+        clash = set(base) & set(extra)
+        assert not clash, f"keys defined twice: {sorted(clash)}"
+        base.update(extra)
+
+
+_merge()

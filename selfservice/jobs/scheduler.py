@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from selfservice.jobs import attendance
 from selfservice.jobs.dispatcher import Dispatcher
 from selfservice.jobs.leader import LeaderLock
 from selfservice.settings import get_settings
@@ -84,6 +85,11 @@ def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
     )
     scheduler.add_job(escalate_approvals, "interval", minutes=5, id="approvals.escalate", max_instances=1, coalesce=True)
     scheduler.add_job(purge_staged_attachments, "interval", hours=6, id="attachments.purge_staged", max_instances=1, coalesce=True)
+    # The absence watch: the daily scan runs at HR's time (checked every minute, once a day),
+    # unread reminders are forwarded within minutes of their deadline, WeCom check-ins are pulled.
+    scheduler.add_job(attendance.scan_tick, "interval", seconds=60, id="attendance.scan", max_instances=1, coalesce=True)
+    scheduler.add_job(attendance.forward_tick, "interval", minutes=5, id="attendance.forward", max_instances=1, coalesce=True)
+    scheduler.add_job(attendance.pull_tick, "interval", minutes=10, id="attendance.wecom_pull", max_instances=1, coalesce=True)
     heartbeat = os.environ.get("SELFSERVICE_HEARTBEAT_FILE")
     if heartbeat:
         scheduler.add_job(

@@ -112,6 +112,64 @@ def groups(session: Session, as_of: datetime, watch: rules.WatchRules) -> list[G
     return result
 
 
+def _assignment_on(day: date) -> sa.Subquery:
+    """Each employee's roster on ``day`` (none: the standard schedule)."""
+    return (
+        sa.select(ScheduleAssignment)
+        .where(
+            ScheduleAssignment.starts_on <= day,
+            sa.or_(ScheduleAssignment.ends_on.is_(None), ScheduleAssignment.ends_on >= day),  # type: ignore[union-attr]
+        )
+        .subquery("asg")
+    )
+
+
+def _covered(employee_id, day) -> tuple[sa.ColumnElement, sa.ColumnElement]:  # noqa: ANN001
+    """(morning on approved leave, afternoon on approved leave) of ``day`` for ``employee_id``."""
+    on_leave = sa.and_(LeaveRequest.employee_id == employee_id, LeaveRequest.status.in_(APPROVED_LEAVE))  # type: ignore[attr-defined]
+    am = sa.exists().where(
+        on_leave,
+        sa.or_(LeaveRequest.start_date < day, sa.and_(LeaveRequest.start_date == day, LeaveRequest.start_half == "am")),
+        LeaveRequest.end_date >= day,
+    )
+    pm = sa.exists().where(
+        on_leave,
+        LeaveRequest.start_date <= day,
+        sa.or_(LeaveRequest.end_date > day, sa.and_(LeaveRequest.end_date == day, LeaveRequest.end_half == "pm")),
+    )
+    return am, pm
+
+
+def missing_days_query(days: list[tuple[int, date]], tracked_from: date) -> sa.Select:
+    """For each (schedule, working day) given: the employees on that schedule who were expected
+    and have no valid punch that day and are not on leave all day (the day's anomalies)."""
+    cal = rows_cte("anomaly_cal", [("g", sa.Integer()), ("day", sa.Date())], days)
+    assignment = _assignment_on(max(d for _, d in days))
+    since = greatest(
+        Employee.hire_date,  # type: ignore[arg-type]
+        sa.literal(tracked_from, sa.Date()),
+        sa.func.coalesce(assignment.c.starts_on, sa.literal(date(1970, 1, 1), sa.Date())),
+    )
+    am, pm = _covered(Employee.id, cal.c.day)
+    punched = sa.exists().where(
+        Punch.employee_id == Employee.id, Punch.work_date == cal.c.day, ~sa.exists().where(PunchVoid.punch_id == Punch.id)
+    )
+    grid = (
+        sa.select(
+            Employee.id.label("employee_id"),  # type: ignore[union-attr]
+            Employee.department_id.label("department_id"),  # type: ignore[attr-defined]
+            cal.c.day,
+            sa.case((am, 1), else_=0).label("am"),
+            sa.case((pm, 1), else_=0).label("pm"),
+        )
+        .join(assignment, assignment.c.employee_id == Employee.id, isouter=True)
+        .join(cal, cal.c.g == sa.func.coalesce(assignment.c.pattern_id, 0))
+        .where(Employee.status == "active", since <= cal.c.day, ~punched)
+        .subquery("anomaly_grid")
+    )
+    return sa.select(grid).where(~sa.and_(grid.c.am == 1, grid.c.pm == 1))
+
+
 def streak_query(group_list: list[Group], tracked_from: date, seen_until: datetime, employee_ids: set[int] | None = None) -> sa.Select:
     """One statement: for each active employee without a punch since their last working day,
     the working days after their last punch and after their last working day fully on leave,
@@ -128,15 +186,7 @@ def streak_query(group_list: list[Group], tracked_from: date, seen_until: dateti
         [("g", sa.Integer()), ("w", sa.Date()), ("lastwork", sa.Date()), ("through", sa.Date())],
         [(g.pattern_id, g.window_start, g.last_workday, g.judged_through) for g in group_list if g.last_workday is not None],
     )
-    through = max(g.judged_through for g in group_list)
-    assignment = (
-        sa.select(ScheduleAssignment)
-        .where(
-            ScheduleAssignment.starts_on <= through,
-            sa.or_(ScheduleAssignment.ends_on.is_(None), ScheduleAssignment.ends_on >= through),  # type: ignore[union-attr]
-        )
-        .subquery("asg")
-    )
+    assignment = _assignment_on(max(g.judged_through for g in group_list))
     pattern = sa.func.coalesce(assignment.c.pattern_id, 0)
     emp = (
         sa.select(
@@ -177,17 +227,7 @@ def streak_query(group_list: list[Group], tracked_from: date, seen_until: dateti
         .group_by(cand.c.employee_id)
         .cte("scan_lp")
     )
-    on_leave = sa.and_(LeaveRequest.employee_id == cand.c.employee_id, LeaveRequest.status.in_(APPROVED_LEAVE))  # type: ignore[attr-defined]
-    am = sa.exists().where(
-        on_leave,
-        sa.or_(LeaveRequest.start_date < cal.c.day, sa.and_(LeaveRequest.start_date == cal.c.day, LeaveRequest.start_half == "am")),
-        LeaveRequest.end_date >= cal.c.day,
-    )
-    pm = sa.exists().where(
-        on_leave,
-        LeaveRequest.start_date <= cal.c.day,
-        sa.or_(LeaveRequest.end_date > cal.c.day, sa.and_(LeaveRequest.end_date == cal.c.day, LeaveRequest.end_half == "pm")),
-    )
+    am, pm = _covered(cand.c.employee_id, cal.c.day)
     grid = (
         sa.select(
             cand.c.employee_id,
@@ -662,8 +702,41 @@ class ScanReport:
     followups: list[int] = field(default_factory=list)
     unconfirmed: int = 0
     red: int = 0
+    anomalies: int = 0
     dry_run: bool = False
     skipped: bool = False
+
+
+def record_judged_days(
+    session: Session, group_list: list[Group], tracked_from: date, current: dict[int, AbsenceStreak], now: datetime
+) -> int:
+    """Every working day judged since the last scan (a week at most) is kept as an anomaly for
+    each employee who was expected and neither punched nor was on leave all day, whether or not
+    they came back the next morning (the dashboard's history counts them)."""
+    last = session.exec(select(sa.func.max(ScanRun.judged_through)).where(ScanRun.dry_run == False)).one()  # noqa: E712
+    through = max(g.judged_through for g in group_list)
+    since = max(last or through - timedelta(days=7), through - timedelta(days=14), tracked_from - timedelta(days=1))
+    days = [(g.pattern_id, d) for g in group_list for d, working, _unconfirmed in g.days if working and since < d <= g.judged_through]
+    if not days:
+        return 0
+    rows = [
+        {
+            "employee_id": r.employee_id,
+            "day": r.day,
+            "department_id": r.department_id,
+            "streak_id": current[r.employee_id].id if r.employee_id in current else None,
+            "missing": rules.missing_amount(frozenset(h for h, on in (("am", r.am), ("pm", r.pm)) if on)),
+            "status": "missing",
+            "reason": "",
+            "recorded_at": now,
+            "updated_at": now,
+        }
+        for r in session.execute(missing_days_query(days, tracked_from)).all()
+    ]
+    table = AttendanceAnomaly.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), 2000):
+        session.execute(insert_ignoring_duplicates(session, table), rows[start : start + 2000])
+    return len(rows)
 
 
 def scan_moment(day: date, watch: rules.WatchRules) -> datetime:
@@ -686,6 +759,7 @@ def scan(
         report = ScanReport(scan_day, through, dry_run=dry_run)
         synced = sync(session, actor, found, now)
         report.streaks, report.opened, report.closed = len(synced.current), len(synced.opened), len(synced.closed)
+        report.anomalies = record_judged_days(session, group_list, tracked, synced.current, now)
         for employee_id, streak in synced.current.items():
             if streak.unconfirmed:
                 report.unconfirmed += 1

@@ -85,6 +85,18 @@ def refuse(state: Any, key: str, redirect: str | None = None) -> list:
     return events
 
 
+def _login_then_back(state: Any) -> str:
+    """The sign-in page, asked to come back to the page that was being opened."""
+    from urllib.parse import quote, urlsplit
+
+    try:
+        url = urlsplit(str(state.router.url))
+        wanted = url.path + (f"?{url.query}" if url.query else "")
+    except (AttributeError, ValueError):
+        return routes.LOGIN
+    return f"{routes.LOGIN}?next={quote(wanted, safe='')}" if routes.is_internal(wanted) and wanted != routes.HOME else routes.LOGIN
+
+
 def handler(*roles: Role, public: bool = False, background: bool = False, page_load: bool = False) -> Callable:
     """Declare an event handler and who may call it.
 
@@ -128,7 +140,7 @@ def handler(*roles: Role, public: bool = False, background: bool = False, page_l
                 token = self.session_token
             actor = await asyncio.to_thread(resolve_actor_sync, token)
             if actor is None:
-                return refuse(self, "error.not_signed_in", routes.LOGIN)
+                return refuse(self, "error.not_signed_in", _login_then_back(self) if page_load else routes.LOGIN)
             if roles and not actor.has_role(*roles):
                 return refuse(self, "error.not_permitted", routes.HOME if page_load else None)
             return await fn(self, actor, **call_args)

@@ -17,3 +17,27 @@ LEAVE = "/leave"
 APPROVALS = "/approvals"
 LEAVE_SETTINGS = "/leave/settings"
 LEAVE_CALENDAR = "/leave/calendar"
+HR_DASHBOARD = "/hr"
+ATTENDANCE = "/attendance"
+ATTENDANCE_EMPLOYEE = "/attendance/employee"
+ATTENDANCE_SOURCES = "/attendance/sources"
+ATTENDANCE_SETTINGS = "/attendance/settings"
+TEAM = "/team"
+
+
+def landing(role: str) -> str:
+    """After sign-in: HR and admin start on the dashboard, everyone else on their home page."""
+    return HR_DASHBOARD if role in ("hr", "admin") else HOME
+
+
+def is_internal(path: str) -> bool:
+    """A path of this app (to go back to after sign-in), never another site or the login itself."""
+    return (
+        isinstance(path, str)
+        and 0 < len(path) <= 300
+        and path.startswith("/")
+        and not path.startswith("//")
+        and "\\" not in path
+        and not path.startswith(LOGIN)
+        and all(ch.isprintable() for ch in path)
+    )

@@ -45,8 +45,11 @@ def menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(rx.button(rx.icon("menu", size=18), T("nav.menu"), variant="soft", size="2", id="nav-menu")),
         rx.menu.content(
+            rx.cond(SessionState.is_hr_plus, _item("nav.hr_dashboard", routes.HR_DASHBOARD, "nav-hr-dashboard")),
             _item("nav.home", routes.HOME, "nav-home"),
             _item("nav.inbox", routes.INBOX, "nav-inbox"),
+            _item("nav.attendance", routes.ATTENDANCE, "nav-attendance"),
+            rx.cond(SessionState.is_manager_plus, _item("nav.team", routes.TEAM, "nav-team")),
             _item("nav.leave", routes.LEAVE, "nav-leave"),
             _item("nav.approvals", routes.APPROVALS, "nav-approvals"),
             _item("nav.calendar", routes.CALENDAR, "nav-calendar"),
@@ -55,6 +58,8 @@ def menu() -> rx.Component:
             rx.cond(SessionState.is_manager_plus, _item("nav.directory", routes.DIRECTORY, "nav-directory")),
             rx.cond(SessionState.is_hr_plus, _item("nav.import", routes.IMPORT, "nav-import")),
             rx.cond(SessionState.is_hr_plus, _item("nav.outbox", routes.OUTBOX, "nav-outbox")),
+            rx.cond(SessionState.is_hr_plus, _item("nav.attendance_sources", routes.ATTENDANCE_SOURCES, "nav-attendance-sources")),
+            rx.cond(SessionState.is_hr_plus, _item("nav.attendance_settings", routes.ATTENDANCE_SETTINGS, "nav-attendance-settings")),
             rx.cond(SessionState.is_admin, _item("nav.channels", routes.CHANNELS, "nav-channels")),
             _item("nav.security", routes.SECURITY, "nav-security"),
             rx.menu.separator(),
@@ -88,15 +93,15 @@ def header(signed_in: bool = True) -> rx.Component:
     )
 
 
-def page(*children: rx.Component, signed_in: bool = True, title_key: str | None = None) -> rx.Component:
-    """A page: header, then a single column body (max 960 px)."""
+def page(*children: rx.Component, signed_in: bool = True, title_key: str | None = None, wide: bool = False) -> rx.Component:
+    """A page: header, then a single column body (max 960 px; ``wide`` dashboards 1280 px)."""
     body = [rx.heading(T(title_key), size="6", id="page-title")] if title_key else []
     return rx.box(
         header(signed_in),
         rx.box(
             rx.vstack(*body, *children, spacing="4", width="100%"),
             padding="1em",
-            max_width="960px",
+            max_width="1280px" if wide else "960px",
             margin_x="auto",
             width="100%",
         ),
@@ -132,4 +137,22 @@ def data_table(header_keys: tuple[str, ...], rows: rx.Var, render_row, **props) 
         ),
         overflow_x="auto",
         width="100%",
+    )
+
+
+def visually_hidden(text: rx.Var | str) -> rx.Component:
+    """Text for screen readers only (a column header over buttons, say)."""
+    return rx.el.span(
+        text,
+        style={
+            "position": "absolute",
+            "width": "1px",
+            "height": "1px",
+            "padding": "0",
+            "margin": "-1px",
+            "overflow": "hidden",
+            "clip": "rect(0, 0, 0, 0)",
+            "whiteSpace": "nowrap",
+            "border": "0",
+        },
     )

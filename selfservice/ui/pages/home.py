@@ -1,4 +1,5 @@
-"""Employee home (我的主页): the employee's own profile, read-only for now."""
+"""Employee home (我的主页): clock in / out (上班打卡 / 下班打卡) with today's status, leave
+balances, shortcuts, and the employee's own profile."""
 
 from __future__ import annotations
 
@@ -7,18 +8,51 @@ from dataclasses import asdict
 import reflex as rx
 
 from selfservice.domain.actor import Actor
-from selfservice.services import approvals, employees, leave_balances
+from selfservice.services import approvals, attendance, employees, leave_balances, punches
 from selfservice.ui import routes
 from selfservice.ui.components.shell import card, data_table, field_row, page
-from selfservice.ui.guard import handler, now, run
-from selfservice.ui.i18n import T, T_var
+from selfservice.ui.guard import Form, handler, now, run
+from selfservice.ui.i18n import T, T_fmt, T_var
 from selfservice.ui.session import SessionState
+
+# Asks the browser for a position (only when HR turned geolocation on); never blocks a punch:
+# refused, unavailable or slow (8 s) gives {} and the punch is kept without a location.
+LOCATE_JS = """new Promise((resolve) => {
+  if (!navigator.geolocation) { resolve({}); return; }
+  navigator.geolocation.getCurrentPosition(
+    (p) => resolve({lat: p.coords.latitude, lng: p.coords.longitude, acc: p.coords.accuracy}),
+    () => resolve({}),
+    {enableHighAccuracy: true, timeout: 8000, maximumAge: 60000});
+})"""
+
+
+class Position(Form):
+    """What the browser's geolocation answered (nothing, when the employee refused)."""
+
+    lat: float | None = None
+    lng: float | None = None
+    acc: float | None = None
 
 
 class HomeState(SessionState):
     profile: dict[str, str] = {}
     balances: list[dict[str, str]] = []
     to_approve: int = 0
+    today: dict[str, str] = {}
+    clocked: str = ""  # the last punch this page made, "HH:MM:SS|in"
+    clocking: bool = False
+
+    async def _today(self, actor: Actor) -> None:
+        view = await run(attendance.today, actor, now())
+        self.today = {
+            "kind": view.kind,
+            "outcome": view.outcome,
+            "punches": " · ".join(view.punches),
+            "leave": view.leave,
+            "next": view.next_direction,
+            "geolocation": "1" if view.geolocation else "",
+            "streak": str(view.streak_days),
+        }
 
     @handler()
     async def load(self, actor: Actor):
@@ -27,12 +61,109 @@ class HomeState(SessionState):
         rows = await run(leave_balances.balances, actor, actor.employee_id, now().year)
         self.balances = [{k: str(v) for k, v in asdict(r).items()} for r in rows]
         self.to_approve = len(await run(approvals.pending_for, actor))
+        self.clocked = ""
+        await self._today(actor)
         await self._fill_shell(actor)
+
+    async def _clock(self, actor: Actor, direction: str, position: dict | None) -> None:
+        position = position or {}
+        result = await run(punches.clock_in, actor, direction, now(), position.get("lat"), position.get("lng"), position.get("acc"))
+        self.clocked = f"{result.at}|{result.direction}"
+        self.clocking = False
+        await self._today(actor)
+
+    @handler()
+    async def clock(self, actor: Actor, direction: str):
+        """上班 / 下班打卡 at the server's time (no location asked)."""
+        await self._clock(actor, direction, None)
+
+    @handler()
+    async def locate(self, actor: Actor):
+        """Geolocation is on: ask the browser first; the punch follows whatever it answers."""
+        self.clocking = True
+        callback = HomeState.clock_in_at if self.today.get("next") != "out" else HomeState.clock_out_at
+        return rx.call_script(LOCATE_JS, callback=callback)
+
+    @handler()
+    async def clock_in_at(self, actor: Actor, position: Position):
+        await self._clock(actor, "in", position)
+
+    @handler()
+    async def clock_out_at(self, actor: Actor, position: Position):
+        await self._clock(actor, "out", position)
 
 
 def _value(key: str) -> rx.Var:
     value = HomeState.profile.get(key, "")
     return rx.cond(value != "", value, T("home.not_set"))
+
+
+OUTCOME_COLOUR = {"present": "green", "leave": "blue", "half_leave": "blue", "pending": "gray", "rest": "gray", "missing": "red"}
+
+
+def clock_card() -> rx.Component:
+    """Today's status and the one button an employee needs in the morning."""
+    direction = HomeState.today.get("next", "in")
+    label = rx.cond(direction == "out", T("clock.out"), T("clock.in"))
+    button = rx.cond(
+        HomeState.today.get("geolocation", "") != "",
+        rx.button(
+            rx.icon("map-pin", size=18),
+            label,
+            on_click=HomeState.locate,
+            loading=HomeState.clocking,
+            size="4",
+            width="100%",
+            id="clock-button",
+        ),
+        rx.button(rx.icon("fingerprint", size=18), label, on_click=HomeState.clock(direction), size="4", width="100%", id="clock-button"),
+    )
+    return card(
+        rx.hstack(
+            rx.heading(T("clock.today"), size="3"),
+            rx.badge(
+                T_var("attendance.kind." + HomeState.today.get("kind", "workday").to(str)),
+                color_scheme="gray",
+                id="clock-day-kind",
+            ),
+            rx.spacer(),
+            rx.badge(
+                T_var("attendance.outcome." + HomeState.today.get("outcome", "pending").to(str)),
+                color_scheme=rx.Var.create(OUTCOME_COLOUR).get(HomeState.today.get("outcome", "pending"), "gray"),
+                id="clock-status",
+            ),
+            width="100%",
+            align="center",
+        ),
+        rx.cond(
+            HomeState.today.get("punches", "") != "",
+            rx.text(T("clock.punches"), " ", HomeState.today.get("punches", ""), size="2", id="clock-punches"),
+            rx.text(T("clock.no_punch"), size="2", color_scheme="gray", id="clock-punches"),
+        ),
+        rx.cond(
+            HomeState.clocked != "",
+            rx.callout(
+                T_fmt("clock.done", time=HomeState.clocked.split("|")[0]),
+                icon="check",
+                color_scheme="green",
+                size="1",
+                id="clock-done",
+            ),
+        ),
+        rx.cond(
+            HomeState.today.get("streak", "0") != "0",
+            rx.callout(
+                T_fmt("clock.streak", days=HomeState.today.get("streak", "0")),
+                icon="triangle_alert",
+                color_scheme="red",
+                size="1",
+                id="clock-streak",
+            ),
+        ),
+        button,
+        rx.text(T("clock.server_time"), size="1", color_scheme="gray"),
+        rx.link(T("attendance.mine_link"), href=routes.ATTENDANCE, size="2", id="home-my-attendance"),
+    )
 
 
 def home_page() -> rx.Component:
@@ -52,6 +183,7 @@ def home_page() -> rx.Component:
             ),
             spacing="1",
         ),
+        clock_card(),
         rx.hstack(
             rx.link(
                 rx.button(rx.icon("calendar-plus", size=18), T("leave.request_title"), size="3", width="100%"),

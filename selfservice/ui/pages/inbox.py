@@ -7,11 +7,11 @@ from dataclasses import asdict
 import reflex as rx
 
 from selfservice.domain.actor import Actor
-from selfservice.services import notifications
+from selfservice.services import absence_watch, notifications
 from selfservice.ui import routes
 from selfservice.ui.components.shell import card, page
 from selfservice.ui.guard import handler, now, run
-from selfservice.ui.i18n import T, T_fmt
+from selfservice.ui.i18n import T, T_fmt, T_var
 from selfservice.ui.session import SessionState
 
 
@@ -22,6 +22,7 @@ def _strings(view) -> dict[str, str]:
 class InboxState(SessionState):
     rows: list[dict[str, str]] = []
     message: dict[str, str] = {}
+    reply_text: str = ""
 
     @handler(page_load=True)
     async def load(self, actor: Actor):
@@ -40,6 +41,17 @@ class InboxState(SessionState):
     @handler()
     async def acknowledge(self, actor: Actor, message_id: int):
         self.message = _strings(await run(notifications.acknowledge, actor, message_id, now()))
+
+    @handler()
+    async def set_reply(self, actor: Actor, text: str):
+        self.reply_text = text[:1000]
+
+    @handler()
+    async def reply(self, actor: Actor, message_id: int):
+        """ "我已收到，稍后说明" to an attendance reminder: the receipt and a reply on the record."""
+        await run(absence_watch.reply, actor, message_id, self.reply_text, now())
+        self.reply_text = ""
+        self.message = _strings(await run(notifications.open_message, actor, message_id, now()))
 
 
 def _row(row: rx.Var) -> rx.Component:
@@ -88,13 +100,51 @@ def inbox_page() -> rx.Component:
     )
 
 
-def message_body(message, can_ack) -> rx.Component:
-    """The message card, shared by the inbox and the signed-link page."""
+def reply_box(state, signed_in) -> rx.Component:  # noqa: ANN001
+    """An attendance reminder is answered with "我已收到，稍后说明" and, if they like, a few words."""
+    return rx.cond(
+        signed_in,
+        rx.vstack(
+            rx.text_area(
+                placeholder=T("inbox.reply_hint"),
+                on_change=state.set_reply,
+                max_length=1000,
+                width="100%",
+                aria_label=T("inbox.reply_hint"),
+                id="message-reply-text",
+            ),
+            rx.button(
+                T("inbox.reply"), on_click=state.reply(state.message.get("id", "0").to(int)), size="3", width="100%", id="message-reply"
+            ),
+            width="100%",
+        ),
+        rx.text(T("inbox.sign_in_to_ack"), size="2", color_scheme="gray"),
+    )
+
+
+def message_body(message, can_ack, reply=None) -> rx.Component:  # noqa: ANN001
+    """The message card, shared by the inbox and the signed-link page. A message that leads
+    somewhere (a reminder → the leave form filled in) shows that button first."""
+    is_reminder = message.get("kind", "") == "absence_reminder"
     return card(
         rx.heading(message.get("title", ""), size="5", id="message-title"),
         rx.text(message.get("created_at", ""), size="1", color_scheme="gray"),
         rx.text(message.get("body", ""), size="3", white_space="pre-wrap", id="message-body"),
         rx.text(T_fmt("inbox.read_at", time=message.get("read_at", "")), size="1", color_scheme="gray", id="message-read-at"),
+        rx.cond(
+            message.get("link_path", "") != "",
+            rx.link(
+                rx.button(
+                    rx.icon(rx.cond(is_reminder, "calendar-plus", "arrow-right"), size=18),
+                    T_var("inbox.go." + message.get("kind", "").to(str)),
+                    size="3",
+                    width="100%",
+                ),
+                href=message.get("link_path", ""),
+                width="100%",
+                id="message-go",
+            ),
+        ),
         rx.cond(
             message.get("requires_ack", "") == "True",
             rx.cond(
@@ -102,7 +152,7 @@ def message_body(message, can_ack) -> rx.Component:
                 rx.callout(
                     T_fmt("inbox.acked_at", time=message.get("acknowledged_at", "")), icon="check", color_scheme="green", id="message-acked"
                 ),
-                can_ack,
+                can_ack if reply is None else rx.cond(is_reminder, reply, can_ack),
             ),
         ),
     )
@@ -114,5 +164,5 @@ def message_page() -> rx.Component:
     )
     return page(
         rx.link(rx.hstack(rx.icon("arrow-left", size=16), T("inbox.back"), align="center"), href=routes.INBOX),
-        message_body(InboxState.message, ack),
+        message_body(InboxState.message, ack, reply_box(InboxState, True)),
     )

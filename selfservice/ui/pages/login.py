@@ -34,15 +34,26 @@ class LoginState(SessionState):
     secret: str = ""
     recovery_codes: list[str] = []
     _pending_token: str = ""
+    _next: str = ""  # the page a signed-out visitor wanted (e.g. a reminder's leave form)
+
+    async def _landing(self) -> rx.event.EventSpec:
+        """Where a fresh session goes: the page asked for, else HR's dashboard or the home page."""
+        if self._next:
+            target, self._next = self._next, ""
+            return rx.redirect(target)
+        actor = await asyncio.to_thread(resolve_actor_sync, self.session_token)
+        return rx.redirect(routes.landing(actor.role.value if actor else ""))
 
     def _user_agent(self) -> str:
         return (self.router.headers.user_agent or "")[:255]
 
     @handler(public=True)
     async def load(self):
-        """Already signed in? Go home. Otherwise start at the password step."""
+        """Already signed in? Go on. Otherwise start at the password step."""
+        wanted = self.router.url.query_parameters.get("next", "")
+        self._next = wanted if routes.is_internal(wanted) else ""
         if await asyncio.to_thread(resolve_actor_sync, self.session_token):
-            return rx.redirect(routes.HOME)
+            return await self._landing()
         if self.stage != "recovery":
             self.stage, self.error = "password", ""
 
@@ -56,7 +67,7 @@ class LoginState(SessionState):
             return
         if step.stage == "full":
             self.session_token = step.token
-            return rx.redirect(routes.HOME)
+            return await self._landing()
         self._pending_token = step.token
         self.stage, self.qr, self.secret = step.stage, step.qr_data_url, step.secret
 
@@ -77,12 +88,12 @@ class LoginState(SessionState):
             self.stage, self.recovery_codes = "recovery", step.recovery_codes
             return
         self.stage = "password"
-        return rx.redirect(routes.HOME)
+        return await self._landing()
 
     @handler(public=True)
     async def finish(self):
         self.stage, self.recovery_codes = "password", []
-        return rx.redirect(routes.HOME)
+        return await self._landing()
 
     @handler(public=True)
     async def back(self):

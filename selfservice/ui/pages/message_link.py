@@ -10,11 +10,11 @@ import reflex as rx
 
 from selfservice.domain.actor import Actor
 from selfservice.domain.errors import DomainError
-from selfservice.services import notifications
+from selfservice.services import absence_watch, notifications
 from selfservice.ui.components.shell import page
 from selfservice.ui.guard import handler, now, resolve_actor_sync, run
 from selfservice.ui.i18n import T
-from selfservice.ui.pages.inbox import message_body
+from selfservice.ui.pages.inbox import message_body, reply_box
 from selfservice.ui.session import SessionState
 
 
@@ -22,6 +22,7 @@ class LinkState(SessionState):
     message: dict[str, str] = {}
     error: str = ""
     signed_in: bool = False
+    reply_text: str = ""
 
     @handler(public=True)
     async def load(self):
@@ -43,6 +44,18 @@ class LinkState(SessionState):
         view = await run(notifications.acknowledge, actor, message_id, now())
         self.message = {k: str(v) for k, v in asdict(view).items()}
 
+    @handler()
+    async def set_reply(self, actor: Actor, text: str):
+        self.reply_text = text[:1000]
+
+    @handler()
+    async def reply(self, actor: Actor, message_id: int):
+        """The signed-in recipient answers an attendance reminder from the link page."""
+        await run(absence_watch.reply, actor, message_id, self.reply_text, now())
+        self.reply_text = ""
+        view = await run(notifications.open_message, actor, message_id, now())
+        self.message = {k: str(v) for k, v in asdict(view).items()}
+
 
 def link_page() -> rx.Component:
     ack = rx.cond(
@@ -60,7 +73,7 @@ def link_page() -> rx.Component:
         rx.cond(
             LinkState.error != "",
             rx.callout(LinkState.error, icon="triangle_alert", color_scheme="red", id="link-error"),
-            message_body(LinkState.message, ack),
+            message_body(LinkState.message, ack, reply_box(LinkState, LinkState.signed_in)),
         ),
         signed_in=False,
     )

@@ -238,7 +238,7 @@ def test_missing_sms_report_is_reconciled_with_query_send_details(demo, monkeypa
 def test_report_webhook_needs_the_secret_path_and_matching_ids(demo):
     from starlette.applications import Starlette
 
-    from selfservice.channels import webhooks
+    from selfservice.api import webhooks
     from selfservice.services import channel_settings
 
     queue("sms", 1)
