@@ -66,9 +66,13 @@ class WeComStandIn(_StandIn):
         self.invalid_users: set[str] = set()
         self.scripted: list[dict] = []  # responses to give next, before any fault injection
         self.scripted_for: dict[str, list[dict]] = {}  # the same, for one recipient only
+        self.checkins: list[dict] = []  # check-in records as WeCom keeps them
+        self.checkin_calls: list[dict] = []  # every getcheckindata request body
+        self.checkin_scripted: dict[int, dict] = {}  # call number (1-based) → an answer to give instead
         self.server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
         self.server.expect_request("/cgi-bin/gettoken").respond_with_handler(self._gettoken)
         self.server.expect_request("/cgi-bin/message/send", method="POST").respond_with_handler(self._send)
+        self.server.expect_request("/cgi-bin/checkin/getcheckindata", method="POST").respond_with_handler(self._checkin)
 
     def expire_tokens(self) -> None:
         with self.lock:
@@ -115,6 +119,53 @@ class WeComStandIn(_StandIn):
         if fault_kind == "after":
             time.sleep(self.timeout_seconds)  # delivered, but the answer comes too late
         return _json({"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": msgid})
+
+    def _checkin(self, request: Request) -> Response:
+        """``getcheckindata``: at most 100 users and 30 days a call (errcodes 301023 / 301024 otherwise)."""
+        body = json.loads(request.get_data())
+        with self.lock:
+            self.checkin_calls.append(body)
+            number = len(self.checkin_calls)
+            if number in self.checkin_scripted:
+                return _json(self.checkin_scripted[number])
+            if self.tokens.get(request.args.get("access_token", ""), 0) < time.time():
+                return _json({"errcode": 42001, "errmsg": "access_token expired"})
+        users = body.get("useridlist") or []
+        start, end = int(body.get("starttime", 0)), int(body.get("endtime", 0))
+        if not users or len(users) > 100:
+            return _json({"errcode": 301023, "errmsg": "useridlist illegal or over limit", "checkindata": []})
+        if end < start or end - start > 30 * 86400:
+            return _json({"errcode": 301024, "errmsg": "checkin data time interval over limit", "checkindata": []})
+        wanted = set(users)
+        found = [r for r in self.checkins if r["userid"] in wanted and start <= r["checkin_time"] <= end]
+        if body.get("opencheckindatatype") == 1:
+            found = [r for r in found if r["checkin_type"] in ("上班打卡", "下班打卡")]
+        return _json({"errcode": 0, "errmsg": "ok", "checkindata": found})
+
+
+def checkin_record(userid: str, at: int, checkin_type: str = "上班打卡", exception_type: str = "", **extra) -> dict:
+    """One record of ``checkindata`` as WeCom documents it (lat/lng in degrees × 1,000,000)."""
+    return {
+        "userid": userid,
+        "groupname": "打卡一组",
+        "checkin_type": checkin_type,
+        "exception_type": exception_type,
+        "checkin_time": at,
+        "location_title": "" if exception_type == "未打卡" else "张江高科技园区",
+        "location_detail": "" if exception_type == "未打卡" else "上海市浦东新区张江路",
+        "wifiname": "",
+        "notes": "",
+        "wifimac": "",
+        "mediaids": [],
+        "lat": 0 if exception_type == "未打卡" else 31204055,
+        "lng": 0 if exception_type == "未打卡" else 121597280,
+        "deviceid": "",
+        "sch_checkin_time": at,
+        "groupid": 1,
+        "schedule_id": 0,
+        "timeline_id": 1,
+        **extra,
+    }
 
 
 class AliyunSmsStandIn(_StandIn):

@@ -21,6 +21,7 @@ holidays nobody entered are recorded but nobody is reminded for them.
 from __future__ import annotations
 
 import json
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -772,14 +773,14 @@ def scan(
         alert_missing_calendar(session, actor, scan_day, now)
         session.add(
             ScanRun(
-                run_key=run_key or f"{trigger}:{scan_day.isoformat()}:{now.timestamp():.6f}",
+                run_key=run_key or f"{trigger}:{scan_day.isoformat()}:{uuid.uuid4().hex[:12]}",
                 scan_date=scan_day,
                 judged_through=through,
                 trigger=trigger,
                 dry_run=dry_run,
                 started_at=now,
                 finished_at=datetime.now(now.tzinfo),
-                stats_json=json.dumps({k: v for k, v in report.__dict__.items() if isinstance(v, int)}),
+                stats_json=json.dumps({k: v for k, v in report.__dict__.items() if isinstance(v, int) and not isinstance(v, bool)}),
             )
         )
         audit.append(

@@ -45,6 +45,11 @@ def shifted(month: str, months: int) -> str | None:
     return target.strftime("%Y-%m") if 2000 <= target.year <= 2100 else None
 
 
+def _run_label(run: tuple[date, date]) -> str:
+    first, last = run
+    return f"{first.month}/{first.day}" + ("" if first == last else f"–{last.month}/{last.day}")
+
+
 def day_rows(view: attendance.MonthView, lang: str, today: date) -> list[dict[str, str]]:
     rows = []
     for day in reversed(view.days):  # newest first: what a phone user wants to see
@@ -67,7 +72,7 @@ def day_rows(view: attendance.MonthView, lang: str, today: date) -> list[dict[st
                 "leave_link": f"{routes.LEAVE}?start={day.run[0].isoformat()}&end={day.run[1].isoformat()}&type=personal"
                 if day.run
                 else "",
-                "run": f"{day.run[0].month}/{day.run[0].day}–{day.run[1].month}/{day.run[1].day}" if day.run else "",
+                "run": _run_label(day.run) if day.run else "",
             }
         )
     return rows

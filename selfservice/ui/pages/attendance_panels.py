@@ -325,7 +325,10 @@ def chart_panel() -> rx.Component:
                 rx.recharts.y_axis(allow_decimals=False),
                 rx.recharts.graphing_tooltip(),
                 rx.recharts.legend(),
-                rx.foreach(S.series, lambda s: rx.recharts.bar(data_key=s["key"], name=s["name"], stack_id="a", fill=s["colour"])),
+                rx.foreach(
+                    S.series,
+                    lambda s: rx.recharts.bar(data_key=s["key"], name=s["name"], stack_id="a", fill=s["colour"], is_animation_active=False),
+                ),
                 data=S.chart,
                 width="100%",
                 height=260,
