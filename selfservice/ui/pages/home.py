@@ -65,9 +65,9 @@ class HomeState(SessionState):
         await self._today(actor)
         await self._fill_shell(actor)
 
-    async def _clock(self, actor: Actor, direction: str, position: dict | None) -> None:
-        position = position or {}
-        result = await run(punches.clock_in, actor, direction, now(), position.get("lat"), position.get("lng"), position.get("acc"))
+    async def _clock(self, actor: Actor, direction: str, position: Position | None) -> None:
+        position = position or Position()
+        result = await run(punches.clock_in, actor, direction, now(), position.lat, position.lng, position.acc)
         self.clocked = f"{result.at}|{result.direction}"
         self.clocking = False
         await self._today(actor)
