@@ -12,6 +12,6 @@ config = rx.Config(
     telemetry_enabled=False,
     cors_allowed_origins=[o.strip() for o in _origins.split(",") if o.strip()],
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="teal", radius="medium"))],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -32,6 +32,7 @@ from selfservice.ui.pages.team import TeamState, team_page
 
 app = rx.App(
     api_transformer=api.build(),
+    stylesheets=["/a11y.css"],
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
 )
 app.register_lifespan_task(scheduler.lifespan_task)

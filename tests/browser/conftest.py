@@ -137,3 +137,18 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, "resultTypes": ["violations"]}
+
+
+def assert_accessible(page, name: str = "") -> None:
+    """axe-core's WCAG 2.1 A/AA rules find nothing on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page, options=WCAG).response["violations"]
+    report = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]} {v['nodes'][0].get('failureSummary', '')[:160]}"
+        for v in violations
+    ]
+    assert not violations, f"{name or page.url}: " + "\n".join(report)

@@ -171,7 +171,9 @@ def test_the_manager_notes_having_reached_a_report_and_nobody_else_can(streaked)
 def test_the_employee_replies_to_a_reminder_and_nobody_else_can(streaked):
     with session_scope() as session:
         message = session.exec(
-            select(NotificationMessage).where(NotificationMessage.recipient_id == actor_for(session, "E1004").employee_id, NotificationMessage.kind == "absence_reminder")
+            select(NotificationMessage).where(
+                NotificationMessage.recipient_id == actor_for(session, "E1004").employee_id, NotificationMessage.kind == "absence_reminder"
+            )
         ).one()
     other = as_user(InboxState, "E1005")
     before = audit_rows()
@@ -241,9 +243,17 @@ def test_settings_refuse_bad_numbers_with_the_field_and_keep_the_old_rules(app_d
     assert settings.error == "下班时间须晚于上班时间。"
     call(settings, "load")
     assert settings.values["remind_after_days"] == "2"
-    call(settings, "add_pattern", {"name": "四班两运转", "kind": "cycle", "days": "111100", "anchor": "", "start_time": "08:00", "end_time": "20:00"})
+    call(
+        settings,
+        "add_pattern",
+        {"name": "四班两运转", "kind": "cycle", "days": "111100", "anchor": "", "start_time": "08:00", "end_time": "20:00"},
+    )
     assert settings.pattern_error == "循环排班须指定起始日期。"
-    call(settings, "add_pattern", {"name": "四班两运转", "kind": "cycle", "days": "111100", "anchor": "2026-11-02", "start_time": "08:00", "end_time": "20:00"})
+    call(
+        settings,
+        "add_pattern",
+        {"name": "四班两运转", "kind": "cycle", "days": "111100", "anchor": "2026-11-02", "start_time": "08:00", "end_time": "20:00"},
+    )
     assert [p["name"] for p in settings.patterns] == ["四班两运转"]
     call(settings, "assign", {"employee_no": "E3004", "pattern_id": settings.patterns[0]["id"], "starts_on": date.today().isoformat()})
     assert settings.assign_error == "" and settings.patterns[0]["people"] in ("0", "1")

@@ -136,6 +136,7 @@ def data_table(header_keys: tuple[str, ...], rows: rx.Var, render_row, **props) 
             **props,
         ),
         overflow_x="auto",
+        tab_index=0,  # keyboard users can scroll it
         width="100%",
     )
 

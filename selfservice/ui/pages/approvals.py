@@ -210,6 +210,7 @@ def _item(row: rx.Var) -> rx.Component:
         rx.hstack(
             rx.checkbox(
                 checked=ApprovalsState.selected.contains(step_id),
+                aria_label=T("approval.select"),
                 on_change=lambda _v: ApprovalsState.toggle(step_id),
                 class_name="approval-select",
             ),
@@ -259,6 +260,7 @@ def _item(row: rx.Var) -> rx.Component:
             rx.vstack(
                 rx.text_area(
                     placeholder=T("approval.comment_hint"),
+                    aria_label=T("approval.comment_hint"),
                     on_change=ApprovalsState.set_comment,
                     width="100%",
                     max_length=500,
@@ -353,9 +355,11 @@ def _delegation() -> rx.Component:
         ),
         rx.form(
             rx.hstack(
-                rx.input(name="delegate", placeholder=T("approval.delegate_no"), max_length=32, width="8em"),
-                rx.input(name="starts_on", type="date"),
-                rx.input(name="ends_on", type="date"),
+                rx.input(
+                    name="delegate", placeholder=T("approval.delegate_no"), aria_label=T("approval.delegate_no"), max_length=32, width="8em"
+                ),
+                rx.input(name="starts_on", type="date", aria_label=T("approval.delegation_from")),
+                rx.input(name="ends_on", type="date", aria_label=T("approval.delegation_to")),
                 rx.button(T("approval.delegate"), type="submit", id="approval-delegate"),
                 wrap="wrap",
                 spacing="2",

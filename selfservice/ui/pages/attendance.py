@@ -507,6 +507,7 @@ def employee_attendance_page() -> rx.Component:
                     width="100%",
                 ),
                 overflow_x="auto",
+                tab_index=0,  # keyboard users can scroll it
                 width="100%",
             ),
         ),

@@ -157,7 +157,10 @@ def _rules() -> rx.Component:
                     *(
                         rx.hstack(
                             rx.checkbox(
-                                name=f"channel_{c}", default_checked=v.get("reminder_channels", "").contains(c), id=f"rule-channel-{c}"
+                                name=f"channel_{c}",
+                                default_checked=v.get("reminder_channels", "").contains(c),
+                                id=f"rule-channel-{c}",
+                                aria_label=T("channel.name." + c),
                             ),
                             rx.text(T("channel.name." + c), size="2"),
                             align="center",
@@ -167,7 +170,12 @@ def _rules() -> rx.Component:
                     wrap="wrap",
                 ),
                 rx.hstack(
-                    rx.checkbox(name="geolocation", default_checked=v.get("geolocation", "") != "", id="rule-geolocation"),
+                    rx.checkbox(
+                        name="geolocation",
+                        default_checked=v.get("geolocation", "") != "",
+                        id="rule-geolocation",
+                        aria_label=T("settings.geolocation"),
+                    ),
                     rx.text(T("settings.geolocation"), size="2"),
                     align="center",
                 ),
@@ -233,7 +241,7 @@ def _patterns() -> rx.Component:
                 rx.input(name="start_time", type="time", default_value="09:00", aria_label=T("settings.office_start")),
                 rx.input(name="end_time", type="time", default_value="18:00", aria_label=T("settings.office_end")),
                 rx.hstack(
-                    rx.checkbox(name="follows_calendar", default_checked=True),
+                    rx.checkbox(name="follows_calendar", default_checked=True, aria_label=T("settings.pattern_calendar")),
                     rx.text(T("settings.pattern_calendar"), size="2"),
                     align="center",
                 ),

@@ -245,15 +245,21 @@ def _file_import() -> rx.Component:
         rx.cond(
             SourcesState.file_source != "",
             rx.vstack(
-                rx.upload(
-                    rx.vstack(rx.icon("file-up", size=24), rx.text(T("sources.drop_file"), size="2"), align="center"),
-                    id=UPLOAD_ID,
-                    accept={"text/csv": [".csv"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"]},
-                    max_files=1,
-                    on_drop=SourcesState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
-                    border="1px dashed var(--gray-a7)",
-                    padding="1em",
+                rx.el.label(
+                    rx.upload(
+                        rx.vstack(rx.icon("file-up", size=24), rx.text(T("sources.drop_file"), size="2"), align="center"),
+                        no_click=True,  # the label around it opens the picker and names the input for screen readers
+                        id=UPLOAD_ID,
+                        accept={"text/csv": [".csv"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"]},
+                        max_files=1,
+                        on_drop=SourcesState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
+                        border="1px dashed var(--gray-a7)",
+                        padding="1em",
+                        width="100%",
+                    ),
+                    display="block",
                     width="100%",
+                    cursor="pointer",
                 ),
                 rx.cond(
                     SourcesState.headers.length() > 0,
@@ -269,6 +275,7 @@ def _file_import() -> rx.Component:
                                 size="1",
                             ),
                             overflow_x="auto",
+                            tab_index=0,  # keyboard users can scroll it
                             width="100%",
                         ),
                         rx.button(T("sources.import"), on_click=SourcesState.run_import, loading=SourcesState.importing, id="file-import"),
@@ -327,7 +334,9 @@ def _wecom() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.hstack(
-                    rx.checkbox(name="enabled", default_checked=w.get("active", "") != "", id="wecom-enabled"),
+                    rx.checkbox(
+                        name="enabled", default_checked=w.get("active", "") != "", id="wecom-enabled", aria_label=T("sources.enable_pull")
+                    ),
                     rx.text(T("sources.enable_pull"), size="2"),
                     align="center",
                 ),

@@ -109,9 +109,12 @@ def _row(row: rx.Var) -> rx.Component:
     )
 
 
-def _select(name: str, options: tuple[tuple[str, str], ...]) -> rx.Component:
+def _select(name: str, options: tuple[tuple[str, str], ...], aria: str) -> rx.Component:
     return rx.el.select(
-        *(rx.el.option(T(label), value=value) for value, label in options), name=name, style={"padding": "6px", "borderRadius": "6px"}
+        *(rx.el.option(T(label), value=value) for value, label in options),
+        name=name,
+        aria_label=T(aria),
+        style={"padding": "6px", "borderRadius": "6px"},
     )
 
 
@@ -122,11 +125,11 @@ def _counter() -> rx.Component:
         rx.form(
             rx.hstack(
                 rx.text(T("calendar.from"), size="2"),
-                rx.input(name="start", type="date"),
-                _select("start_half", halves),
+                rx.input(name="start", type="date", aria_label=T("calendar.from")),
+                _select("start_half", halves, "calendar.from"),
                 rx.text(T("calendar.to"), size="2"),
-                rx.input(name="end", type="date"),
-                _select("end_half", (("pm", "calendar.pm"), ("am", "calendar.am"))),
+                rx.input(name="end", type="date", aria_label=T("calendar.to")),
+                _select("end_half", (("pm", "calendar.pm"), ("am", "calendar.am")), "calendar.to"),
                 rx.button(T("calendar.count"), type="submit", id="calendar-count"),
                 wrap="wrap",
                 align="center",
@@ -145,9 +148,13 @@ def _hr_tools() -> rx.Component:
         rx.button(T("calendar.load_statutory"), on_click=CalendarState.load_statutory, variant="soft", id="calendar-load-statutory"),
         rx.form(
             rx.hstack(
-                rx.input(name="day", type="date"),
-                _select("kind", (("holiday", "calendar.holiday"), ("swapped_workday", "calendar.swapped_workday"), ("", "calendar.clear"))),
-                rx.input(name="name", placeholder=T("calendar.name"), max_length=64),
+                rx.input(name="day", type="date", aria_label=T("attendance.col.day")),
+                _select(
+                    "kind",
+                    (("holiday", "calendar.holiday"), ("swapped_workday", "calendar.swapped_workday"), ("", "calendar.clear")),
+                    "attendance.col.kind",
+                ),
+                rx.input(name="name", placeholder=T("calendar.name"), aria_label=T("calendar.name"), max_length=64),
                 rx.button(T("calendar.set"), type="submit", id="calendar-set"),
                 wrap="wrap",
                 spacing="2",

@@ -79,9 +79,9 @@ class ChannelsState(SessionState):
 def _field(channel: str, name: str, secret: bool) -> rx.Component:
     if secret:
         hint = rx.cond(ChannelsState.secrets_set[channel][name], T("channels.secret_set"), T("channels.secret_unset"))
-        control = rx.input(name=name, type="password", placeholder=hint, auto_complete="new-password", width="100%")
+        control = rx.input(name=name, type="password", placeholder=hint, aria_label=name, auto_complete="new-password", width="100%")
     else:
-        control = rx.input(name=name, default_value=ChannelsState.values[channel][name], width="100%")
+        control = rx.input(name=name, default_value=ChannelsState.values[channel][name], aria_label=name, width="100%")
     return rx.vstack(rx.text(name, size="1", color_scheme="gray"), control, spacing="1", width="100%")
 
 
@@ -93,7 +93,7 @@ def _channel_card(channel: str) -> rx.Component:
             rx.el.input(type="hidden", name="channel", value=channel),
             rx.hstack(
                 rx.el.input(type="checkbox", name="enabled", default_checked=ChannelsState.enabled[channel], id=f"{channel}-enabled"),
-                rx.text(T("channels.enabled"), size="2"),
+                rx.el.label(T("channels.enabled"), html_for=f"{channel}-enabled", font_size="0.9em"),
                 align="center",
             ),
             rx.grid(

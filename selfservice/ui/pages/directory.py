@@ -79,8 +79,10 @@ def directory_page() -> rx.Component:
         rx.hstack(
             rx.form(
                 rx.hstack(
-                    rx.input(name="query", placeholder=T("directory.search"), max_length=64, width="100%"),
-                    rx.button(rx.icon("search", size=16), type="submit", id="directory-search-submit"),
+                    rx.input(
+                        name="query", placeholder=T("directory.search"), aria_label=T("directory.search"), max_length=64, width="100%"
+                    ),
+                    rx.button(rx.icon("search", size=16), type="submit", id="directory-search-submit", aria_label=T("directory.search")),
                     width="100%",
                 ),
                 on_submit=DirectoryState.search,
@@ -89,7 +91,7 @@ def directory_page() -> rx.Component:
                 min_width="240px",
             ),
             rx.select.root(
-                rx.select.trigger(placeholder=T("directory.all_departments")),
+                rx.select.trigger(placeholder=T("directory.all_departments"), aria_label=T("directory.all_departments")),
                 rx.select.content(
                     rx.foreach(
                         DirectoryState.departments,

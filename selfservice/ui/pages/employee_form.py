@@ -131,7 +131,9 @@ def _labelled(key: str, control: rx.Component) -> rx.Component:
 
 
 def _input(key: str, **props) -> rx.Component:
-    return _labelled(key, rx.input(name=key, default_value=EmployeeFormState.values.get(key, ""), width="100%", **props))
+    return _labelled(
+        key, rx.input(name=key, default_value=EmployeeFormState.values.get(key, ""), aria_label=T(f"field.{key}"), width="100%", **props)
+    )
 
 
 def _select(key: str, *options: rx.Component) -> rx.Component:
@@ -140,6 +142,7 @@ def _select(key: str, *options: rx.Component) -> rx.Component:
         rx.el.select(
             *options,
             name=key,
+            aria_label=T(f"field.{key}"),
             default_value=EmployeeFormState.values.get(key, ""),
             key=EmployeeFormState.values.get(key, "") + f"-{key}",
             style={"width": "100%", "padding": "6px", "borderRadius": "6px"},
@@ -177,7 +180,13 @@ def _account_actions() -> rx.Component:
     return card(
         rx.form(
             rx.hstack(
-                rx.input(name="new_password", type="password", placeholder=T("employee.new_password"), max_length=128),
+                rx.input(
+                    name="new_password",
+                    type="password",
+                    placeholder=T("employee.new_password"),
+                    aria_label=T("employee.new_password"),
+                    max_length=128,
+                ),
                 rx.button(T("employee.set_password"), type="submit", variant="soft"),
                 wrap="wrap",
             ),

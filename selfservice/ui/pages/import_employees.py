@@ -122,20 +122,26 @@ def import_page() -> rx.Component:
     return page(
         rx.text(T("import.hint"), size="2", color_scheme="gray"),
         card(
-            rx.upload(
-                rx.vstack(
-                    rx.icon("file-up", size=28),
-                    rx.text(T("import.drop"), size="2"),
-                    rx.foreach(rx.selected_files(UPLOAD_ID), lambda f: rx.code(f)),
-                    align="center",
-                    spacing="2",
+            rx.el.label(
+                rx.upload(
+                    rx.vstack(
+                        rx.icon("file-up", size=28),
+                        rx.text(T("import.drop"), size="2"),
+                        rx.foreach(rx.selected_files(UPLOAD_ID), lambda f: rx.code(f)),
+                        align="center",
+                        spacing="2",
+                    ),
+                    no_click=True,  # the label around it opens the picker and names the input for screen readers
+                    id=UPLOAD_ID,
+                    accept={"text/csv": [".csv"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"]},
+                    max_files=1,
+                    border="1px dashed var(--gray-a7)",
+                    padding="1.5em",
+                    width="100%",
                 ),
-                id=UPLOAD_ID,
-                accept={"text/csv": [".csv"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"]},
-                max_files=1,
-                border="1px dashed var(--gray-a7)",
-                padding="1.5em",
+                display="block",
                 width="100%",
+                cursor="pointer",
             ),
             rx.button(
                 T("import.start"),

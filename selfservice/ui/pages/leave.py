@@ -220,6 +220,7 @@ def _half_select(name: str, default: str) -> rx.Component:
         rx.el.option(T("calendar.pm"), value="pm"),
         name=name,
         default_value=default,
+        aria_label=T("leave.half_" + ("start" if name == "start_half" else "end")),
         on_change=lambda v: LeaveState.set_field(name, v),
         style={"padding": "8px", "borderRadius": "6px", "minWidth": "7.5em", "flexShrink": 0},
         class_name=f"leave-{name.replace('_', '-')}",
@@ -233,6 +234,7 @@ def _date_row(label: str, name: str, half: str, default_half: str) -> rx.Compone
             rx.input(
                 name=name,
                 type="date",
+                aria_label=T(label),
                 default_value=LeaveState.values[name],
                 on_change=lambda v: LeaveState.set_field(name, v),
                 width="100%",
@@ -282,17 +284,23 @@ def _preview() -> rx.Component:
 
 def _attachments() -> rx.Component:
     return rx.vstack(
-        rx.upload(
-            rx.hstack(rx.icon("camera", size=20), rx.text(T("leave.add_attachment"), size="2"), align="center", spacing="2"),
-            id=UPLOAD_ID,
-            accept={"image/*": [], "application/pdf": [".pdf"]},
-            multiple=True,
-            max_files=5,
-            on_drop=LeaveState.add_files(rx.upload_files(upload_id=UPLOAD_ID)),
-            border="1px dashed var(--gray-a7)",
-            border_radius="8px",
-            padding="0.8em",
+        rx.el.label(
+            rx.upload(
+                rx.hstack(rx.icon("camera", size=20), rx.text(T("leave.add_attachment"), size="2"), align="center", spacing="2"),
+                no_click=True,  # the label around it opens the picker and names the input for screen readers
+                id=UPLOAD_ID,
+                accept={"image/*": [], "application/pdf": [".pdf"]},
+                multiple=True,
+                max_files=5,
+                on_drop=LeaveState.add_files(rx.upload_files(upload_id=UPLOAD_ID)),
+                border="1px dashed var(--gray-a7)",
+                border_radius="8px",
+                padding="0.8em",
+                width="100%",
+            ),
+            display="block",
             width="100%",
+            cursor="pointer",
         ),
         rx.foreach(
             LeaveState.files,
@@ -323,6 +331,7 @@ def _form() -> rx.Component:
                         lambda ty: rx.el.option(rx.cond(SessionState.lang == "en", ty["name_en"], ty["name"]), value=ty["code"]),
                     ),
                     name="leave_type",
+                    aria_label=T("leave.type"),
                     default_value=LeaveState.values["leave_type"],
                     on_change=lambda v: LeaveState.set_field("leave_type", v),
                     style={"padding": "8px", "borderRadius": "6px", "width": "100%"},
@@ -331,7 +340,9 @@ def _form() -> rx.Component:
                 _date_row("leave.to", "end", "end_half", "pm"),
                 _preview(),
                 rx.text(T("leave.reason"), size="2", color_scheme="gray"),
-                rx.text_area(name="reason", max_length=500, rows="3", width="100%", class_name="leave-reason"),
+                rx.text_area(
+                    name="reason", max_length=500, rows="3", width="100%", class_name="leave-reason", aria_label=T("leave.reason")
+                ),
                 _attachments(),
                 rx.cond(
                     LeaveState.form_error != "",

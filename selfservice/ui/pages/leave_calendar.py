@@ -151,6 +151,7 @@ def _grid() -> rx.Component:
             spacing="1",
         ),
         overflow_x="auto",
+        tab_index=0,  # keyboard users can scroll it
         width="100%",
         padding_bottom="4px",
     )

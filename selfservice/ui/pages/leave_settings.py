@@ -165,7 +165,7 @@ def _check(name: str, label: str) -> rx.Component:
 def _field(name: str, label: str, width: str = "8em") -> rx.Component:
     return rx.vstack(
         rx.text(T(label), size="1", color_scheme="gray"),
-        rx.input(name=name, default_value=LeaveSettingsState.editing.get(name, ""), width=width, max_length=64),
+        rx.input(name=name, default_value=LeaveSettingsState.editing.get(name, ""), aria_label=T(label), width=width, max_length=64),
         spacing="1",
     )
 
@@ -240,7 +240,12 @@ def leave_settings_page() -> rx.Component:
                 rx.hstack(
                     rx.vstack(
                         rx.text(T("approval.dept_head_over"), size="1", color_scheme="gray"),
-                        rx.input(name="dept_head_over_days", default_value=LeaveSettingsState.dept_head_over_days, width="6em"),
+                        rx.input(
+                            name="dept_head_over_days",
+                            default_value=LeaveSettingsState.dept_head_over_days,
+                            aria_label=T("approval.dept_head_over"),
+                            width="6em",
+                        ),
                         spacing="1",
                     ),
                     rx.vstack(
@@ -248,6 +253,7 @@ def leave_settings_page() -> rx.Component:
                         rx.input(
                             name="escalate_after_hours",
                             default_value=LeaveSettingsState.escalate_after_hours,
+                            aria_label=T("approval.escalate_after"),
                             width="6em",
                         ),
                         spacing="1",
@@ -270,15 +276,24 @@ def leave_settings_page() -> rx.Component:
             rx.heading(T("leave.adjust_title"), size="4"),
             rx.form(
                 rx.hstack(
-                    rx.input(name="employee_no", placeholder=T("field.employee_no"), width="8em", max_length=32),
+                    rx.input(
+                        name="employee_no",
+                        placeholder=T("field.employee_no"),
+                        aria_label=T("field.employee_no"),
+                        width="8em",
+                        max_length=32,
+                    ),
                     rx.el.select(
                         rx.foreach(LeaveSettingsState.types, lambda ty: rx.el.option(ty["code"], value=ty["code"])),
                         name="leave_type",
+                        aria_label=T("leave.type"),
                         style={"padding": "6px", "borderRadius": "6px"},
                     ),
-                    rx.input(name="year", placeholder=T("leave.year"), width="5em", max_length=4),
-                    rx.input(name="days", placeholder=T("leave.days_signed"), width="6em", max_length=8),
-                    rx.input(name="note", placeholder=T("leave.adjust_reason"), width="14em", max_length=200),
+                    rx.input(name="year", placeholder=T("leave.year"), aria_label=T("leave.year"), width="5em", max_length=4),
+                    rx.input(name="days", placeholder=T("leave.days_signed"), aria_label=T("leave.days_signed"), width="6em", max_length=8),
+                    rx.input(
+                        name="note", placeholder=T("leave.adjust_reason"), aria_label=T("leave.adjust_reason"), width="14em", max_length=200
+                    ),
                     rx.button(T("leave.adjust"), type="submit", id="leave-adjust"),
                     wrap="wrap",
                     spacing="2",

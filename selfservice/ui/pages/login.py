@@ -110,10 +110,25 @@ def _password_step() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.text(T("signin.username"), size="2"),
-            rx.input(name="username", id="username", auto_complete="username", max_length=64, width="100%", size="3"),
+            rx.input(
+                name="username",
+                id="username",
+                aria_label=T("signin.username"),
+                auto_complete="username",
+                max_length=64,
+                width="100%",
+                size="3",
+            ),
             rx.text(T("signin.password"), size="2"),
             rx.input(
-                name="password", id="password", type="password", auto_complete="current-password", max_length=128, width="100%", size="3"
+                name="password",
+                id="password",
+                type="password",
+                aria_label=T("signin.password"),
+                auto_complete="current-password",
+                max_length=128,
+                width="100%",
+                size="3",
             ),
             rx.button(T("signin.submit"), type="submit", width="100%", size="3", id="signin-submit"),
             spacing="2",
@@ -129,7 +144,16 @@ def _code_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.text(T("signin.code"), size="2"),
-            rx.input(name="code", id="code", auto_complete="one-time-code", input_mode="text", max_length=32, width="100%", size="3"),
+            rx.input(
+                name="code",
+                id="code",
+                aria_label=T("signin.code"),
+                auto_complete="one-time-code",
+                input_mode="text",
+                max_length=32,
+                width="100%",
+                size="3",
+            ),
             rx.button(T("signin.verify"), type="submit", width="100%", size="3", id="code-submit"),
             rx.button(T("signin.back"), type="button", variant="ghost", on_click=LoginState.back, width="100%"),
             spacing="2",

@@ -70,12 +70,15 @@ class OutboxState(SessionState):
 def _filters() -> rx.Component:
     return rx.form(
         rx.hstack(
-            rx.input(name="recipient", placeholder=T("outbox.recipient"), max_length=64, min_width="200px"),
-            rx.input(name="kind", placeholder=T("outbox.kind"), max_length=32, width="140px"),
+            rx.input(
+                name="recipient", placeholder=T("outbox.recipient"), aria_label=T("outbox.recipient"), max_length=64, min_width="200px"
+            ),
+            rx.input(name="kind", placeholder=T("outbox.kind"), aria_label=T("outbox.kind"), max_length=32, width="140px"),
             rx.el.select(
                 rx.el.option(T("outbox.any"), value=""),
                 *(rx.el.option(status, value=status) for status in STATUSES),
                 name="status",
+                aria_label=T("outbox.status"),
                 style={"padding": "6px", "borderRadius": "6px"},
             ),
             rx.button(T("outbox.filter"), type="submit", id="outbox-filter"),

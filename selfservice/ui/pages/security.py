@@ -56,7 +56,7 @@ class SecurityState(SessionState):
 def _code_form(on_submit, button_key: str, test_id: str) -> rx.Component:
     return rx.form(
         rx.hstack(
-            rx.input(name="code", placeholder=T("signin.code"), max_length=32, auto_complete="one-time-code"),
+            rx.input(name="code", placeholder=T("signin.code"), aria_label=T("signin.code"), max_length=32, auto_complete="one-time-code"),
             rx.button(T(button_key), type="submit", id=f"{test_id}-submit"),
             wrap="wrap",
         ),
