@@ -143,6 +143,63 @@ def cmd_leave_accrue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date-time (ISO 8601)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    """The daily absence scan for a day (default today), or what it would do (--dry-run)."""
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import absence_watch, leave_requests  # noqa: F401  (registers the leave workflows)
+
+    day = args.date or absence_watch.local_today(_now())
+    with session_scope() as session:
+        report = absence_watch.scan(session, SYSTEM, day, _now(), trigger="cli", dry_run=args.dry_run)
+    label = "dry run, nothing written" if args.dry_run else "done"
+    print(
+        f"scan {day} (days up to {report.judged_through}): {report.streaks} current streaks, {report.red} at the case threshold, "
+        f"{len(report.reminded)} reminded, {len(report.followups)} follow-ups for HR, {report.unconfirmed} in unconfirmed calendar years, "
+        f"{report.anomalies} missing days recorded — {label}"
+    )
+    return 0
+
+
+def cmd_attendance_forward(args: argparse.Namespace) -> int:
+    from selfservice.jobs.attendance import forward_tick
+
+    print(f"attendance: {forward_tick()} unread reminders forwarded")
+    return 0
+
+
+def cmd_attendance_pull(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from selfservice.jobs.attendance import pull_wecom
+
+    summary = asyncio.run(pull_wecom(start_from=args.since))
+    if summary is None:
+        print("attendance: the WeCom check-in pull is off or not configured", file=sys.stderr)
+        return 1
+    print(
+        f"attendance: {summary.windows} windows, {summary.new} new punches, {summary.duplicates} duplicates, {summary.not_punches} missed-check-in placeholders skipped"
+    )
+    if summary.error:
+        print(f"error: stopped at a window that will be pulled again: {summary.error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="selfservice", description="selfservice operator commands")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -187,6 +244,19 @@ def build_parser() -> argparse.ArgumentParser:
     approvals_sub = approvals_cmd.add_subparsers(dest="approvals_command", required=True)
     escalate = approvals_sub.add_parser("escalate", help="remind, then escalate, items undecided past their time (also a scheduled job)")
     escalate.set_defaults(func=cmd_approvals_escalate)
+
+    scan = sub.add_parser("scan", help="the daily absence scan (reminders, forwards, follow-ups); safe to repeat")
+    scan.add_argument("--date", type=_day, help="scan as of this day (YYYY-MM-DD) at the scan time; default today")
+    scan.add_argument("--dry-run", action="store_true", help="tell what would happen, write nothing")
+    scan.set_defaults(func=cmd_scan)
+
+    attendance_cmd = sub.add_parser("attendance", help="attendance data")
+    attendance_sub = attendance_cmd.add_subparsers(dest="attendance_command", required=True)
+    pull = attendance_sub.add_parser("pull", help="pull WeCom check-ins now (from where the last pull stopped)")
+    pull.add_argument("--since", type=_moment, help="pull again from this moment (ISO 8601), e.g. after fixing a mapping")
+    pull.set_defaults(func=cmd_attendance_pull)
+    forward = attendance_sub.add_parser("forward", help="forward reminders unread past their working hours now")
+    forward.set_defaults(func=cmd_attendance_forward)
 
     sched = sub.add_parser("scheduler", help="run the scheduled jobs (one leader among all processes)")
     sched.set_defaults(func=cmd_scheduler)

@@ -58,6 +58,7 @@ from selfservice.services.notifications import configured_channels, notify, noti
 from selfservice.settings import get_settings
 
 REMINDER, FORWARD, FOLLOWUP = "reminder", "forward", "followup"
+STREAK_LOCK = 7_100_003  # PostgreSQL advisory lock: one writer of streaks at a time
 APPROVED_LEAVE = ("approved", "cancel_pending")
 CHANNEL_NAMES = {"inapp": ("站内", "in-app"), "wecom": ("企业微信", "WeCom"), "sms": ("短信", "SMS"), "email": ("邮件", "email")}
 
@@ -350,7 +351,11 @@ def close_streak(session: Session, actor: Actor, row: AbsenceStreak, reason: str
 
 
 def sync(session: Session, actor: Actor, found: dict[int, Found], now: datetime, employee_ids: set[int] | None = None) -> SyncResult:
-    """Make the open streak rows match what the query found (for everyone, or some employees)."""
+    """Make the open streak rows match what the query found (for everyone, or some employees).
+    On PostgreSQL writers of streak rows take turns (a scan, a punch arriving, a second scheduler),
+    so none of them meets another's half-written streak."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(sa.text(f"SELECT pg_advisory_xact_lock({STREAK_LOCK})"))  # type: ignore[call-overload]
     result = SyncResult()
     existing = _open_streaks(session, employee_ids)
     for employee_id, row in existing.items():
@@ -817,7 +822,7 @@ def scheduled_scan(session: Session, actor: Actor, now: datetime) -> ScanReport 
     if session.exec(select(ScanRun.id).where(ScanRun.run_key == key)).first() is not None:
         return None
     if session.get_bind().dialect.name == "postgresql":  # a second scheduler waits here, then sees the run
-        session.exec(sa.text("SELECT pg_advisory_xact_lock(7100003)"))  # type: ignore[call-overload]
+        session.exec(sa.text(f"SELECT pg_advisory_xact_lock({STREAK_LOCK})"))  # type: ignore[call-overload]
         if session.exec(select(ScanRun.id).where(ScanRun.run_key == key)).first() is not None:
             return None
     return scan(session, actor, today, now, trigger="schedule", run_key=key)

@@ -112,3 +112,29 @@ def test_demo_loads_on_any_day_of_the_year(db_url):
             session.commit()
             statuses = {r.status for r in session.exec(select(LeaveRequest)).all()}
         assert {"pending", "approved", "rejected"} <= statuses, (today, statuses)
+
+
+def test_scan_dry_run_then_scan_then_replay_change_nothing_twice(db_url, capsys):
+    from sqlmodel import Session, select
+
+    from selfservice.persistence.db import engine_for
+    from selfservice.persistence.models import NotificationMessage
+
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    with Session(engine_for(db_url)) as session:
+        before = len(session.exec(select(NotificationMessage)).all())
+    assert main(["scan", "--dry-run"]) == 0
+    assert "dry run, nothing written" in capsys.readouterr().out
+    assert main(["scan"]) == 0 and main(["scan"]) == 0
+    assert "current streaks" in capsys.readouterr().out
+    with Session(engine_for(db_url)) as session:
+        after = len(session.exec(select(NotificationMessage)).all())
+    assert after == before, "the demo's scan already reminded everyone due: running it again sends nothing"
+    import pytest
+
+    with pytest.raises(SystemExit) as refused:
+        main(["scan", "--date", "2026-02-30"])
+    assert refused.value.code == 2 and "is not a date (YYYY-MM-DD)" in capsys.readouterr().err
+    assert main(["attendance", "pull"]) == 1, "off until configured"
+    assert main(["attendance", "forward"]) == 0

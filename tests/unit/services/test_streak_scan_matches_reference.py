@@ -37,17 +37,21 @@ PERIODS = {
 _counter = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def scan_db(tmp_path_factory):
-    """One database for every example: each example adds its own employees."""
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def scan_db(request, tmp_path_factory):
+    """One database for every example (SQLite, then PostgreSQL): each example adds its own employees."""
     import os
 
     from selfservice.persistence import migrate
     from selfservice.persistence.db import engine_for
     from selfservice.settings import get_settings
 
-    path = tmp_path_factory.mktemp("scan") / "scan.db"
-    url = f"sqlite:///{path}"
+    if request.param == "postgresql":
+        from tests.pg import fresh_database
+
+        url = fresh_database(request.getfixturevalue("pg_server"), "streaks")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('scan') / 'scan.db'}"
     old = os.environ.get("SELFSERVICE_DB_URL")
     os.environ["SELFSERVICE_DB_URL"] = url
     get_settings.cache_clear()
