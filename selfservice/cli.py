@@ -161,9 +161,9 @@ def _moment(text: str) -> datetime:
 def cmd_scan(args: argparse.Namespace) -> int:
     """The daily absence scan for a day (default today), or what it would do (--dry-run)."""
     from selfservice.persistence.db import session_scope
-    from selfservice.services import absence_watch, leave_requests  # noqa: F401  (registers the leave workflows)
+    from selfservice.services import absence_streaks, absence_watch, leave_requests  # noqa: F401  (registers the leave workflows)
 
-    day = args.date or absence_watch.local_today(_now())
+    day = args.date or absence_streaks.local_today(_now())
     with session_scope() as session:
         report = absence_watch.scan(session, SYSTEM, day, _now(), trigger="cli", dry_run=args.dry_run)
     label = "dry run, nothing written" if args.dry_run else "done"

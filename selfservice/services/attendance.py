@@ -30,8 +30,9 @@ from selfservice.persistence.models import (
     PunchVoid,
     ScheduleAssignment,
 )
-from selfservice.services import absence_watch, attendance_settings, punches
-from selfservice.services.absence_watch import FOLLOWUP, FORWARD, REMINDER, local_today, tz
+from selfservice.services import absence_streaks, absence_watch, attendance_settings, punches
+from selfservice.services.absence_streaks import local_today, tz
+from selfservice.services.absence_watch import FOLLOWUP, FORWARD, REMINDER
 
 
 def _may_see(session: Session, actor: Actor, employee: Employee) -> bool:
@@ -58,7 +59,7 @@ def _spans(session: Session, employee_ids: list[int], first: date, last: date) -
     for row in session.exec(
         select(LeaveRequest).where(
             LeaveRequest.employee_id.in_(employee_ids),  # type: ignore[attr-defined]
-            LeaveRequest.status.in_(absence_watch.APPROVED_LEAVE),  # type: ignore[attr-defined]
+            LeaveRequest.status.in_(absence_streaks.APPROVED_LEAVE),  # type: ignore[attr-defined]
             LeaveRequest.start_date <= last,
             LeaveRequest.end_date >= first,
         )
@@ -487,7 +488,7 @@ def missing_today(session: Session, actor: Actor, now: datetime) -> list[Missing
     )
     on_leave = sa.exists().where(
         LeaveRequest.employee_id == Employee.id,
-        LeaveRequest.status.in_(absence_watch.APPROVED_LEAVE),  # type: ignore[attr-defined]
+        LeaveRequest.status.in_(absence_streaks.APPROVED_LEAVE),  # type: ignore[attr-defined]
         sa.or_(LeaveRequest.start_date < day, sa.and_(LeaveRequest.start_date == day, LeaveRequest.start_half == "am")),
         sa.or_(LeaveRequest.end_date > day, sa.and_(LeaveRequest.end_date == day, LeaveRequest.end_half == "pm")),
     )

@@ -32,7 +32,7 @@ from selfservice.persistence.models import (
     LeaveType,
     UserAccount,
 )
-from selfservice.services import absence_watch, approvals, audit, leave_balances, work_calendar
+from selfservice.services import absence_streaks, approvals, audit, leave_balances, work_calendar
 from selfservice.services.notifications import notify_many
 from selfservice.settings import get_settings
 
@@ -394,7 +394,7 @@ def _on_leave_finished(session: Session, actor: Actor, request_id: int, outcome:
         assert employee is not None
         params = {**_describe(request, session.get(LeaveType, request.leave_type)), "requester": employee.name}  # type: ignore[arg-type]
         notify_many(session, actor, _team(session, employee), "leave_fyi", "leave.fyi", params, (), now)
-        absence_watch.leave_approved(session, actor, request, now)  # the days it covers are no longer missing
+        absence_streaks.leave_approved(session, actor, request, now)  # the days it covers are no longer missing
     audit.append(
         session, actor, "leave." + status, "leave_request", request.id, before={"status": before}, after={"status": status}, at=now
     )

@@ -37,7 +37,7 @@ def _address(channel: str, employee: Employee, account: UserAccount | None) -> s
     if channel == ChannelName.inapp:
         return f"account:{account.id}" if account else ""
     if channel == ChannelName.wecom:
-        return employee.employee_no  # WeCom userid = employee number (企业微信账号即工号)
+        return employee.wecom_userid or employee.employee_no  # the WeCom account HR entered, else the employee number
     if channel == ChannelName.sms:
         return employee.phone
     return employee.email
@@ -74,27 +74,48 @@ def notify_many(
 ) -> list[int]:
     """The same message to several employees (each in their own language, each with its own
     deliveries and audit entry), written with a few statements instead of a few per recipient."""
-    if not recipient_ids:
+    return notify_each(session, actor, [(r, params, link_path) for r in recipient_ids], kind, template, channels, now, requires_ack)
+
+
+def notify_each(
+    session: Session,
+    actor: Actor | None,
+    items: list[tuple[int, dict[str, str], str]],
+    kind: str,
+    template: str,
+    channels: tuple[str, ...] | list[str],
+    now: datetime,
+    requires_ack: bool = False,
+) -> list[int]:
+    """One message of a template to each (recipient, params, link) — e.g. a reminder naming each
+    person's own dates — with the same few statements as :func:`notify_many`."""
+    if not items:
         return []
-    people = {e.id: e for e in session.exec(select(Employee).where(Employee.id.in_(recipient_ids))).all()}  # type: ignore[union-attr]
-    accounts = {a.employee_id: a for a in session.exec(select(UserAccount).where(UserAccount.employee_id.in_(recipient_ids))).all()}  # type: ignore[attr-defined]
+    recipient_ids = [r for r, _, _ in items]
+    people, accounts = {}, {}
+    for start in range(0, len(recipient_ids), 5000):
+        part = recipient_ids[start : start + 5000]
+        people.update({e.id: e for e in session.exec(select(Employee).where(Employee.id.in_(part))).all()})  # type: ignore[union-attr]
+        accounts.update({a.employee_id: a for a in session.exec(select(UserAccount).where(UserAccount.employee_id.in_(part))).all()})  # type: ignore[attr-defined]
     if any(people.get(r) is None or people[r].status != "active" for r in recipient_ids):
         raise DomainError("notify.no_recipient")
-    if link_path and (not link_path.startswith("/") or link_path.startswith("//") or len(link_path) > 255):
+    if any(link and (not link.startswith("/") or link.startswith("//") or len(link) > 255) for _, _, link in items):
         raise DomainError("error.invalid")
     wanted = [ChannelName.inapp.value, *(c for c in dict.fromkeys(channels) if c != ChannelName.inapp)]
     if any(channel not in ChannelName.__members__ for channel in wanted):
         raise DomainError("error.invalid")
     settings = get_settings()
     enabled = configured_channels(session)
-    rendered_by_language: dict[str, rules.Rendered] = {}
-    messages = []
-    for recipient_id in recipient_ids:
+    rendered_by_language: dict[tuple[str, int], rules.Rendered] = {}
+    messages, rendered_of = [], []
+    for recipient_id, params, link_path in items:
         account = accounts.get(recipient_id)
         language = account.language if account else settings.default_language
-        if language not in rendered_by_language:
-            rendered_by_language[language] = rules.render(template, language, params)
-        rendered = rendered_by_language[language]
+        key = (language, id(params))  # one rendering per language of each distinct params
+        if key not in rendered_by_language:
+            rendered_by_language[key] = rules.render(template, language, params)
+        rendered = rendered_by_language[key]
+        rendered_of.append(rendered)
         messages.append(
             NotificationMessage(
                 recipient_id=recipient_id,
@@ -113,9 +134,8 @@ def notify_many(
     session.add_all(messages)
     session.flush()
     per_message = []
-    for message in messages:
+    for message, rendered in zip(messages, rendered_of, strict=True):
         employee, account = people[message.recipient_id], accounts.get(message.recipient_id)
-        rendered = rendered_by_language[message.language]
         deliveries = []
         for channel in wanted:
             key = uuid.uuid4().hex

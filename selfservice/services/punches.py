@@ -104,9 +104,9 @@ def _store(session: Session, actor: Actor, source: PunchSource, drafts: list[rul
 
 
 def _seen(session: Session, actor: Actor, employee_ids: Iterable[int], now: datetime, reason: str) -> None:
-    from selfservice.services import absence_watch
+    from selfservice.services import absence_streaks
 
-    absence_watch.employees_seen(session, actor, set(employee_ids), now, reason)
+    absence_streaks.employees_seen(session, actor, set(employee_ids), now, reason)
 
 
 # ---- the clock-in button ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pydantic import Field
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError
 from selfservice.services import attendance, dashboard, punches
-from selfservice.services.absence_watch import local_today
+from selfservice.services.absence_streaks import local_today
 from selfservice.ui import routes
 from selfservice.ui.components.shell import card, page, visually_hidden
 from selfservice.ui.guard import Form, handler, now, run

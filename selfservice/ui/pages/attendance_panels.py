@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from selfservice.domain.actor import Actor, Role
-from selfservice.services import absence_watch, attendance, attendance_dashboard
+from selfservice.services import absence_streaks, absence_watch, attendance, attendance_dashboard
 from selfservice.ui import routes
 from selfservice.ui.components.shell import data_table
 from selfservice.ui.guard import handler, now, run
@@ -138,7 +138,7 @@ class AttendancePanelsState(SessionState):
     async def scan_now(self, actor: Actor):
         """Run today's scan now (the scheduled one still runs; every rule fires once anyway)."""
         moment = now()
-        report = await run(absence_watch.scan, actor, absence_watch.local_today(moment), moment, "manual")
+        report = await run(absence_watch.scan, actor, absence_streaks.local_today(moment), moment, "manual")
         await self._refresh(actor)
         return rx.toast.success(self._t("dashboard.scanned", streaks=report.streaks, reminded=len(report.reminded)))
 

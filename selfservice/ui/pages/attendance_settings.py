@@ -11,7 +11,7 @@ from pydantic import Field
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError
 from selfservice.services import attendance_settings
-from selfservice.services.absence_watch import local_today
+from selfservice.services.absence_streaks import local_today
 from selfservice.ui.components.shell import card, data_table, page
 from selfservice.ui.guard import Form, handler, now, run
 from selfservice.ui.i18n import T, T_var

@@ -16,7 +16,7 @@ from selfservice.domain.errors import DomainError
 from selfservice.domain.punches import FIELDS
 from selfservice.jobs import attendance as jobs
 from selfservice.services import punches
-from selfservice.services.absence_watch import tz
+from selfservice.services.absence_streaks import tz
 from selfservice.settings import get_settings
 from selfservice.ui.components.shell import card, data_table, page
 from selfservice.ui.guard import Form, handler, now, run

@@ -26,7 +26,7 @@ from selfservice.persistence.models import (
     ScheduleAssignment,
     ShiftPattern,
 )
-from selfservice.services import absence_watch, attendance_settings, work_calendar
+from selfservice.services import absence_streaks, attendance_settings, work_calendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PERIODS = {
@@ -212,7 +212,7 @@ def test_set_based_scan_equals_day_by_day_reference(scan_db, example):
                     )
                 )
         session.flush()
-        found, _ = absence_watch.find_streaks(session, as_of.astimezone(UTC), watch, tracked_from, set(ids))
+        found, _ = absence_streaks.find_streaks(session, as_of.astimezone(UTC), watch, tracked_from, set(ids))
         for person, employee_id in zip(persons, ids, strict=True):
             expected = reference(session, person, employee_id, as_of.astimezone(UTC), tracked_from, lookback)
             got = found.get(employee_id)
@@ -251,9 +251,9 @@ def test_golden_week_example_from_the_issue(scan_db):
         session.add(Punch(employee_id=employee.id, at=at, work_date=at.date(), source_id=source.id, external_id="gold-929"))
         session.flush()
         as_of = datetime(2026, 10, 9, 10, 0, tzinfo=SHANGHAI).astimezone(UTC)
-        found, _ = absence_watch.find_streaks(session, as_of, rules.WatchRules(), date(2026, 9, 1), {employee.id})
+        found, _ = absence_streaks.find_streaks(session, as_of, rules.WatchRules(), date(2026, 9, 1), {employee.id})
         assert found[employee.id].streak.days == (date(2026, 9, 30), date(2026, 10, 8))
         as_of = datetime(2026, 10, 11, 10, 0, tzinfo=SHANGHAI).astimezone(UTC)  # Sat 10-10 was a 调休 workday
-        found, _ = absence_watch.find_streaks(session, as_of, rules.WatchRules(), date(2026, 9, 1), {employee.id})
+        found, _ = absence_streaks.find_streaks(session, as_of, rules.WatchRules(), date(2026, 9, 1), {employee.id})
         assert found[employee.id].streak.days == (date(2026, 9, 30), date(2026, 10, 8), date(2026, 10, 9), date(2026, 10, 10))
         session.rollback()
