@@ -1,8 +1,9 @@
 """Run every benchmark and print each ratio against a baseline measured in the same run."""
 
-from bench import employee_import, leave, outbox
+from bench import employee_import, leave, outbox, scan
 
 if __name__ == "__main__":
     employee_import.main([])
     outbox.main([])
     leave.main([])
+    scan.main([])

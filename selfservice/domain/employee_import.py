@@ -31,6 +31,7 @@ HEADER_ALIASES = {
     "email": ("email", "邮箱", "电子邮箱"),
     "position": ("position", "职位", "岗位", "title"),
     "role": ("role", "角色"),
+    "wecom_userid": ("wecom_userid", "企业微信账号", "企业微信", "wecom"),
 }
 _ALIAS_TO_FIELD = {alias.lower(): key for key, aliases in HEADER_ALIASES.items() for alias in aliases}
 

@@ -46,6 +46,7 @@ class EmployeeDraft:
     email: str = ""
     position: str = ""
     role: Role = Role.employee
+    wecom_userid: str = ""  # 企业微信账号, when it is not the employee number
 
 
 def normalize_phone(raw: str, region: str = "CN") -> str | None:
@@ -89,6 +90,7 @@ def _text(raw: Any) -> str:
 
 
 REQUIRED = ("employee_no", "name", "department", "hire_date", "phone")
+WECOM_USERID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")  # what WeCom accepts as a member's account
 IMPORTABLE_ROLES = (Role.employee, Role.manager)
 
 
@@ -97,7 +99,7 @@ def validate_employee(
 ) -> tuple[EmployeeDraft | None, list[FieldError]]:
     """Check one employee's fields; return the draft or every field error found."""
     errors: list[FieldError] = []
-    values = {key: _text(raw.get(key)) for key in (*REQUIRED, "name_en", "manager_no", "email", "position", "role")}
+    values = {key: _text(raw.get(key)) for key in (*REQUIRED, "name_en", "manager_no", "email", "position", "role", "wecom_userid")}
     for key in REQUIRED:
         if not values[key] and not (key == "hire_date" and raw.get(key)):
             errors.append(FieldError(key, "field.required"))
@@ -127,6 +129,8 @@ def validate_employee(
             role = None  # type: ignore[assignment]
         if role is None or role not in allowed_roles:
             errors.append(FieldError("role", "field.role_invalid", {"value": values["role"][:20]}))
+    if values["wecom_userid"] and not WECOM_USERID.match(values["wecom_userid"]):
+        errors.append(FieldError("wecom_userid", "field.wecom_userid_format"))
     if values["manager_no"] and values["manager_no"] == values["employee_no"]:
         errors.append(FieldError("manager_no", "field.manager_self"))
     if errors:
@@ -143,6 +147,7 @@ def validate_employee(
             email=email,
             position=values["position"],
             role=role,
+            wecom_userid=values["wecom_userid"],
         ),
         [],
     )

@@ -27,7 +27,9 @@ def engine_for(url: str) -> sa.Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # "values_plus_batch": many-row INSERTs as multi-VALUES, many-row UPDATEs in pages (one round
+    # trip per page, not per row).
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, executemany_mode="values_plus_batch")
 
 
 def get_engine() -> sa.Engine:

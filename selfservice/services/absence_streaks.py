@@ -174,40 +174,44 @@ def streak_query(group_list: list[Group], tracked_from: date, seen_until: dateti
         [("g", sa.Integer()), ("w", sa.Date()), ("lastwork", sa.Date()), ("through", sa.Date())],
         [(g.pattern_id, g.window_start, g.last_workday, g.judged_through) for g in group_list if g.last_workday is not None],
     )
-    assignment = _assignment_on(max(g.judged_through for g in group_list))
-    pattern = sa.func.coalesce(assignment.c.pattern_id, 0)
-    emp = (
-        sa.select(
-            Employee.id.label("employee_id"),  # type: ignore[union-attr]
-            Employee.department_id.label("department_id"),  # type: ignore[attr-defined]
-            grp.c.g,
-            grp.c.w,
-            grp.c.lastwork,
-            greatest(
-                Employee.hire_date,  # type: ignore[arg-type]
-                sa.literal(tracked_from, sa.Date()),
-                sa.func.coalesce(assignment.c.starts_on, sa.literal(date(1970, 1, 1), sa.Date())),
-                grp.c.w,
-            ).label("since"),
+    # Everyone's schedule group, start of tracking and last working day. Without rosters (the
+    # usual case) these are constants, and the query is one pass over the employees.
+    rostered = len(group_list) > 1 or group_list[0].pattern_id != 0
+    if rostered:
+        assignment = _assignment_on(max(g.judged_through for g in group_list))
+        starts_on = sa.func.coalesce(assignment.c.starts_on, sa.literal(date(1970, 1, 1), sa.Date()))
+        columns = (grp.c.g, grp.c.w, grp.c.lastwork, greatest(Employee.hire_date, sa.literal(tracked_from, sa.Date()), starts_on, grp.c.w))  # type: ignore[arg-type]
+        base = (
+            sa.select(Employee.id.label("employee_id"), Employee.department_id.label("department_id"))  # type: ignore[union-attr, attr-defined]
+            .join(assignment, assignment.c.employee_id == Employee.id, isouter=True)
+            .join(grp, grp.c.g == sa.func.coalesce(assignment.c.pattern_id, 0))
         )
-        .join(assignment, assignment.c.employee_id == Employee.id, isouter=True)
-        .join(grp, grp.c.g == pattern)
-        .where(Employee.status == "active")
-    )
+    else:
+        only = group_list[0]
+        columns = (
+            sa.literal(0).label("g"),
+            sa.literal(only.window_start, sa.Date()),
+            sa.literal(only.last_workday, sa.Date()),
+            greatest(Employee.hire_date, sa.literal(max(tracked_from, only.window_start), sa.Date())),  # type: ignore[arg-type]
+        )
+        base = sa.select(Employee.id.label("employee_id"), Employee.department_id.label("department_id"))  # type: ignore[union-attr, attr-defined]
+    g, w, lastwork, since = columns
+    base = base.add_columns(g.label("g"), w.label("w"), lastwork.label("lastwork"), since.label("since")).where(Employee.status == "active")
     if employee_ids is not None:
-        emp = emp.where(Employee.id.in_(sorted(employee_ids)))  # type: ignore[union-attr]
-    emp_cte = emp.cte("scan_emp")
+        base = base.where(Employee.id.in_(sorted(employee_ids)))  # type: ignore[union-attr]
     not_void = ~sa.exists().where(PunchVoid.punch_id == Punch.id)
-    cand = (
-        sa.select(emp_cte)
-        .where(
-            emp_cte.c.since <= emp_cte.c.lastwork,
-            ~sa.exists().where(
-                Punch.employee_id == emp_cte.c.employee_id, Punch.work_date >= emp_cte.c.lastwork, Punch.at <= seen_until, not_void
-            ),
-        )
-        .cte("scan_cand")
+    # Missed their last working day (the day's anomaly) ...
+    # (a punch of the last judged day is before ``seen_until`` by definition: the index alone answers)
+    missed = (
+        base.where(since <= lastwork, ~sa.exists().where(Punch.employee_id == Employee.id, Punch.work_date == lastwork, not_void))
+        .cte("scan_missed")
+        .prefix_with("MATERIALIZED")  # computed once: the streaks and the came-back rows both read it
     )
+    came_back = sa.exists().where(
+        Punch.employee_id == missed.c.employee_id, Punch.work_date > missed.c.lastwork, Punch.at <= seen_until, not_void
+    )
+    # ... and not seen since: a streak runs up to the last judged day.
+    cand = sa.select(missed).where(~came_back).cte("scan_cand")
     last_punch = (
         sa.select(cand.c.employee_id, sa.func.max(Punch.work_date).label("last_punch"))
         .join(Punch, sa.and_(Punch.employee_id == cand.c.employee_id, Punch.work_date >= cand.c.since, Punch.at <= seen_until))
@@ -238,35 +242,69 @@ def streak_query(group_list: list[Group], tracked_from: date, seen_until: dateti
         partition_by=grid.c.employee_id
     )
     marked = sa.select(grid, leave_anchor.label("leave_anchor")).cte("scan_marked")
-    return (
+    streak_days = sa.select(
+        marked.c.employee_id,
+        marked.c.department_id,
+        marked.c.day,
+        marked.c.am,
+        marked.c.pm,
+        marked.c.unconfirmed,
+        marked.c.since,
+        marked.c.w,
+        marked.c.last_punch,
+        marked.c.leave_anchor,
+        sa.literal(0).label("back"),
+    ).where(marked.c.workday == 1, sa.or_(marked.c.leave_anchor.is_(None), marked.c.day > marked.c.leave_anchor))
+    # Those who missed the day but clocked in since (this morning): only the day's anomaly.
+    back_am, back_pm = _covered(missed.c.employee_id, missed.c.lastwork)
+    back = (
         sa.select(
-            marked.c.employee_id,
-            marked.c.department_id,
-            marked.c.day,
-            marked.c.am,
-            marked.c.pm,
-            marked.c.unconfirmed,
-            marked.c.since,
-            marked.c.w,
-            marked.c.last_punch,
-            marked.c.leave_anchor,
+            missed.c.employee_id,
+            missed.c.department_id,
+            missed.c.lastwork.label("day"),
+            sa.case((back_am, 1), else_=0).label("am"),
+            sa.case((back_pm, 1), else_=0).label("pm"),
+            sa.literal(0).label("unconfirmed"),
+            missed.c.since,
+            missed.c.w,
+            sa.cast(sa.null(), sa.Date()).label("last_punch"),
+            sa.cast(sa.null(), sa.Date()).label("leave_anchor"),
+            sa.literal(1).label("back"),
         )
-        .where(marked.c.workday == 1, sa.or_(marked.c.leave_anchor.is_(None), marked.c.day > marked.c.leave_anchor))
-        .order_by(marked.c.employee_id, marked.c.day)
+        .where(came_back)
+        .subquery("scan_back")
     )
+    back_days = sa.select(back).where(~sa.and_(back.c.am == 1, back.c.pm == 1))
+    union = sa.union_all(streak_days, back_days).subquery("scan_result")
+    return sa.select(union).order_by(union.c.employee_id, union.c.day)
 
 
-def find_streaks(
-    session: Session, as_of: datetime, watch: rules.WatchRules, tracked_from: date, employee_ids: set[int] | None = None
-) -> tuple[dict[int, Found], list[Group]]:
-    """Every current streak (or those of ``employee_ids``), as of ``as_of``."""
+@dataclass(frozen=True)
+class Seen:
+    """What one streak query saw: every current streak, and who missed their last working day
+    but has clocked in since (that day stays an anomaly)."""
+
+    found: dict[int, Found]
+    groups: list[Group]
+    back: dict[int, tuple[int, date, Decimal]]  # employee → (department, day, days missing)
+
+
+def see(session: Session, as_of: datetime, watch: rules.WatchRules, tracked_from: date, employee_ids: set[int] | None = None) -> Seen:
     group_list = [g for g in groups(session, as_of, watch) if g.days]
     if not group_list or (employee_ids is not None and not employee_ids):
-        return {}, group_list
+        return Seen({}, group_list, {})
     rows = session.execute(streak_query(group_list, tracked_from, as_of, employee_ids)).all()
     by_employee: dict[int, list] = defaultdict(list)
+    back: dict[int, tuple[int, date, Decimal]] = {}
     for row in rows:
-        by_employee[row.employee_id].append(row)
+        if row.back:
+            back[row.employee_id] = (
+                row.department_id,
+                row.day,
+                rules.missing_amount(frozenset(h for h, on in (("am", row.am), ("pm", row.pm)) if on)),
+            )
+        else:
+            by_employee[row.employee_id].append(row)
     found = {}
     for employee_id, days in by_employee.items():
         missing = {r.day: rules.missing_amount(frozenset(h for h, on in (("am", r.am), ("pm", r.pm)) if on)) for r in days}
@@ -274,7 +312,15 @@ def find_streaks(
         capped = first.last_punch is None and first.leave_anchor is None and first.since == first.w
         streak = rules.Streak(tuple(r.day for r in days), sum(missing.values(), Decimal(0)), any(r.unconfirmed for r in days), capped)
         found[employee_id] = Found(employee_id, first.department_id, streak, missing)
-    return found, group_list
+    return Seen(found, group_list, back)
+
+
+def find_streaks(
+    session: Session, as_of: datetime, watch: rules.WatchRules, tracked_from: date, employee_ids: set[int] | None = None
+) -> tuple[dict[int, Found], list[Group]]:
+    """Every current streak (or those of ``employee_ids``), as of ``as_of``."""
+    seen = see(session, as_of, watch, tracked_from, employee_ids)
+    return seen.found, seen.groups
 
 
 # ---- keeping the streak rows ------------------------------------------------------------------
@@ -352,6 +398,8 @@ def close_streaks(session: Session, actor: Actor, rows: list[AbsenceStreak], now
         row.status, row.close_reason, row.closed_at, row.updated_at = "closed", reasons[row.id], now, now  # type: ignore[index]
         session.add(row)
     refresh_anomalies(session, {r.employee_id: [date.fromisoformat(d) for d in json.loads(r.dates_json)] for r in rows}, now)
+    # A streak that ended before any rule acted on it is in the scan's own entry; one whose
+    # reminder, forward or follow-up closed with it gets an entry of its own.
     audit.append_many(
         session,
         actor,
@@ -360,18 +408,35 @@ def close_streaks(session: Session, actor: Actor, rows: list[AbsenceStreak], now
                 "absence.streak_closed",
                 "absence_streak",
                 r.id,
-                {"reason": reasons[r.id], "days": r.days, "closed_actions": closed_actions.get(r.id, [])},
-            )  # type: ignore[index, arg-type]
+                {"reason": reasons[r.id], "days": r.days, "closed_actions": closed_actions[r.id]},
+            )  # type: ignore[index]
             for r in rows
+            if closed_actions.get(r.id)  # type: ignore[arg-type]
         ],
         at=now,
     )
 
 
-def sync(session: Session, actor: Actor, found: dict[int, Found], now: datetime, employee_ids: set[int] | None = None) -> SyncResult:
-    """Make the open streak rows match what the query found (for everyone, or some employees).
-    On PostgreSQL writers of streak rows take turns (a scan, a punch arriving, a second scheduler),
-    so none of them meets another's half-written streak."""
+def on_record_from(watch: rules.WatchRules) -> int:
+    """A streak is kept once it is two days long (sooner if HR reminds after one day): a single
+    missed day is already an anomaly on the record, and no rule acts on it."""
+    return max(1, min(2, watch.remind_after_days, watch.case_threshold))
+
+
+def sync(
+    session: Session,
+    actor: Actor,
+    found: dict[int, Found],
+    now: datetime,
+    employee_ids: set[int] | None = None,
+    record_days: bool = False,
+    shortest: int = 1,
+) -> SyncResult:
+    """Make the open streak rows match what the query found (for everyone, or some employees),
+    keeping streaks of ``shortest`` days or more. On PostgreSQL writers of streak rows take
+    turns (a scan, a punch arriving, a second scheduler), so none meets another's half-written
+    streak."""
+    found = {e: f for e, f in found.items() if len(f.streak) >= shortest}
     if session.get_bind().dialect.name == "postgresql":
         session.exec(sa.text(f"SELECT pg_advisory_xact_lock({STREAK_LOCK})"))  # type: ignore[call-overload]
     result = SyncResult()
@@ -397,37 +462,67 @@ def sync(session: Session, actor: Actor, found: dict[int, Found], now: datetime,
     for ids in chunked({i.employee_id for i in starting}):
         for row in session.exec(select(AbsenceStreak).where(AbsenceStreak.employee_id.in_(ids), AbsenceStreak.status == "closed")).all():  # type: ignore[attr-defined]
             reopened[(row.employee_id, row.start_date)] = row
+    fresh_rows = []
     for item in starting:
-        fresh = reopened.get((item.employee_id, item.streak.start)) or AbsenceStreak(
-            employee_id=item.employee_id,
-            start_date=item.streak.start,
-            last_date=item.streak.last,
-            days=0,
-            missing=Decimal(0),
-            opened_at=now,
+        row = reopened.get((item.employee_id, item.streak.start))
+        if row is not None:  # the same run again (a punch was voided, leave cancelled): reopen it
+            row.status, row.close_reason, row.closed_at = "open", "", None
+            _fill(row, item, now)
+            session.add(row)
+            result.opened.append(row)
+            result.current[item.employee_id] = row
+            continue
+        fresh_rows.append(
+            {
+                "employee_id": item.employee_id,
+                "start_date": item.streak.start,
+                "last_date": item.streak.last,
+                "days": len(item.streak),
+                "missing": item.streak.missing,
+                "dates_json": json.dumps([d.isoformat() for d in item.streak.days]),
+                "unconfirmed": item.streak.unconfirmed,
+                "status": "open",
+                "close_reason": "",
+                "opened_at": now,
+                "updated_at": now,
+            }
         )
-        fresh.status, fresh.close_reason, fresh.closed_at = "open", "", None
-        _fill(fresh, item, now)
-        session.add(fresh)
-        result.opened.append(fresh)
-        result.current[item.employee_id] = fresh
     session.flush()
-    audit.append_many(
-        session,
-        actor,
-        [
-            (
-                "absence.streak_opened",
-                "absence_streak",
-                row.id,
-                {"employee_id": row.employee_id, "start": row.start_date.isoformat(), "days": row.days},
-            )
-            for row in result.opened
-        ],
-        at=now,
-    )
-    _record_anomalies(session, found, result.current, now)
+    table = AbsenceStreak.__table__  # type: ignore[attr-defined]
+    for part in chunked(fresh_rows, 2000):
+        values = {r["employee_id"]: r for r in part}  # one new streak per employee
+        for streak_id, employee_id in session.execute(sa.insert(table).returning(table.c.id, table.c.employee_id), part).all():
+            record = NewStreak.of(streak_id, values[employee_id])
+            result.opened.append(record)  # type: ignore[arg-type]
+            result.current[employee_id] = record  # type: ignore[assignment]
+    if record_days:
+        _record_anomalies(session, found, result.current, now)
     return result
+
+
+@dataclass(frozen=True)
+class NewStreak:
+    """A streak row just inserted (read back as this, not as an ORM object: a scan opens hundreds)."""
+
+    id: int
+    employee_id: int
+    start_date: date
+    last_date: date
+    days: int
+    dates_json: str
+    unconfirmed: bool
+
+    @classmethod
+    def of(cls, streak_id: int, values: dict) -> NewStreak:
+        return cls(
+            streak_id,
+            values["employee_id"],
+            values["start_date"],
+            values["last_date"],
+            values["days"],
+            values["dates_json"],
+            values["unconfirmed"],
+        )
 
 
 def _anomaly_rows(now: datetime, rows: Iterable[tuple[int, date, int, int | None, Decimal]]) -> list[dict]:
@@ -448,6 +543,7 @@ def _anomaly_rows(now: datetime, rows: Iterable[tuple[int, date, int, int | None
 
 
 def _insert_anomalies(session: Session, rows: list[dict]) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING`` in pages (a day is kept once)."""
     table = AttendanceAnomaly.__table__  # type: ignore[attr-defined]
     for part in chunked(rows, 2000):
         session.execute(insert_ignoring_duplicates(session, table), part)
@@ -462,27 +558,38 @@ def _record_anomalies(session: Session, found: dict[int, Found], current: dict[i
             (
                 (employee_id, day, item.department_id, current[employee_id].id, amount)
                 for employee_id, item in found.items()
+                if employee_id in current
                 for day, amount in item.missing_by_day.items()
             ),
         ),
     )
 
 
-def record_judged_days(
-    session: Session, group_list: list[Group], tracked_from: date, current: dict[int, AbsenceStreak], now: datetime
-) -> int:
+def record_judged_days(session: Session, seen: Seen, tracked_from: date, current: dict, now: datetime) -> int:
     """Every working day judged since the last scan (a week at most) is kept as an anomaly for
     each employee who was expected and neither punched nor was on leave all day, whether or not
-    they came back the next morning (the dashboard's history counts them)."""
+    they came back the next morning (the dashboard's history counts them). The last working day
+    comes with the streak query; other days (after a missed scan) cost one more query."""
     last = session.exec(select(sa.func.max(ScanRun.judged_through)).where(ScanRun.dry_run == False)).one()  # noqa: E712
-    through = max(g.judged_through for g in group_list)
+    through = max(g.judged_through for g in seen.groups)
     since = max(last or through - timedelta(days=7), through - timedelta(days=14), tracked_from - timedelta(days=1))
-    days = [(g.pattern_id, d) for g in group_list for d, working, _unconfirmed in g.days if working and since < d <= g.judged_through]
-    if not days:
-        return 0
-    rows = _anomaly_rows(
-        now,
-        (
+    rows = [
+        (employee_id, day, item.department_id, current[employee_id].id if employee_id in current else None, amount)
+        for employee_id, item in seen.found.items()
+        for day, amount in item.missing_by_day.items()
+        if since < day
+    ]
+    rows += [
+        (employee_id, day, department_id, None, amount) for employee_id, (department_id, day, amount) in seen.back.items() if since < day
+    ]
+    other_days = [
+        (g.pattern_id, d)
+        for g in seen.groups
+        for d, working, _unconfirmed in g.days
+        if working and since < d <= g.judged_through and d != g.last_workday
+    ]
+    if other_days:
+        rows += [
             (
                 r.employee_id,
                 r.day,
@@ -490,11 +597,10 @@ def record_judged_days(
                 current[r.employee_id].id if r.employee_id in current else None,
                 rules.missing_amount(frozenset(h for h, on in (("am", r.am), ("pm", r.pm)) if on)),
             )
-            for r in session.execute(missing_days_query(days, tracked_from)).all()
-        ),
-    )
-    _insert_anomalies(session, rows)
-    return len(rows)
+            for r in session.execute(missing_days_query(other_days, tracked_from)).all()
+        ]
+    _insert_anomalies(session, _anomaly_rows(now, rows))
+    return len({(r[0], r[1]) for r in rows})
 
 
 def refresh_anomalies(session: Session, days_by_employee: dict[int, list[date]], now: datetime) -> None:
@@ -559,7 +665,18 @@ def recheck(session: Session, actor: Actor, employee_ids: set[int], now: datetim
     if tracked is None:  # nothing is tracked before the first scan
         return SyncResult()
     found, _ = find_streaks(session, now, watch, tracked, employee_ids)
-    return sync(session, actor, found, now, employee_ids)
+    result = sync(session, actor, found, now, employee_ids, shortest=on_record_from(watch))
+    if result.opened or result.closed:
+        audit.append(
+            session,
+            actor,
+            "absence.rechecked",
+            "employee",
+            ",".join(str(i) for i in sorted(employee_ids))[:64],
+            after={"opened": sorted(s.id for s in result.opened), "closed": {s.id: s.close_reason for s in result.closed}},
+            at=now,
+        )
+    return result
 
 
 def employees_seen(session: Session, actor: Actor, employee_ids: set[int], now: datetime, reason: str) -> None:

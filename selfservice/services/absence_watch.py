@@ -47,7 +47,7 @@ from selfservice.persistence.models import (
     UserAccount,
 )
 from selfservice.services import attendance_settings, audit
-from selfservice.services.absence_streaks import STREAK_LOCK, chunked, find_streaks, local_today, record_judged_days, sync, tz
+from selfservice.services.absence_streaks import STREAK_LOCK, chunked, local_today, on_record_from, record_judged_days, see, sync, tz
 from selfservice.services.notifications import configured_channels, notify_each, notify_many
 
 REMINDER, FORWARD, FOLLOWUP = "reminder", "forward", "followup"
@@ -287,12 +287,14 @@ def scan(
     savepoint = session.begin_nested() if dry_run else None
     try:
         tracked = attendance_settings.ensure_tracking_started(session, scan_day)
-        found, group_list = find_streaks(session, as_of, watch, tracked)
-        through = max((g.judged_through for g in group_list), default=scan_day - timedelta(days=1))
+        first_scan = session.exec(select(ScanRun.id).where(ScanRun.dry_run == False).limit(1)).first() is None  # noqa: E712
+        seen = see(session, as_of, watch, tracked)
+        through = max((g.judged_through for g in seen.groups), default=scan_day - timedelta(days=1))
         report = ScanReport(scan_day, through, dry_run=dry_run)
-        synced = sync(session, actor, found, now)
+        # (the first scan also records the earlier days of the streaks it finds)
+        synced = sync(session, actor, seen.found, now, record_days=first_scan, shortest=on_record_from(watch))
         report.streaks, report.opened, report.closed = len(synced.current), len(synced.opened), len(synced.closed)
-        report.anomalies = record_judged_days(session, group_list, tracked, synced.current, now) if group_list else 0
+        report.anomalies = record_judged_days(session, seen, tracked, synced.current, now) if seen.groups else 0
         confirmed = [s for s in synced.current.values() if not s.unconfirmed]
         report.unconfirmed = len(synced.current) - len(confirmed)
         report.red = sum(s.days >= watch.case_threshold for s in confirmed)

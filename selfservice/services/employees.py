@@ -247,6 +247,7 @@ def create(session: Session, actor: Actor, raw: Mapping[str, Any], password: str
         hire_date=draft.hire_date,
         phone=draft.phone,
         email=draft.email,
+        wecom_userid=draft.wecom_userid,
     )
     session.add(employee)
     session.flush()
@@ -291,6 +292,7 @@ def edit_view(session: Session, actor: Actor, employee_id: int) -> EditView:
         "phone": employee.phone,
         "email": employee.email,
         "role": account.role if account else "employee",
+        "wecom_userid": employee.wecom_userid,
     }
     return EditView(employee.id or 0, values, account.id if account and account.id else 0, employee.status == "active")
 
@@ -315,6 +317,7 @@ def update(session: Session, actor: Actor, employee_id: int, raw: Mapping[str, A
     employee.name, employee.name_en, employee.position = draft.name, draft.name_en, draft.position
     employee.department_id, employee.manager_id = department_id, manager_id
     employee.hire_date, employee.phone, employee.email = draft.hire_date, draft.phone, draft.email
+    employee.wecom_userid = draft.wecom_userid
     employee.updated_at = now or datetime.now().astimezone()
     if account is not None:
         account.role = draft.role.value
@@ -434,6 +437,7 @@ def import_file(
                     "address": "",
                     "emergency_contact_name": "",
                     "emergency_contact_phone": "",
+                    "wecom_userid": d.wecom_userid,
                     "created_at": now,
                     "updated_at": now,
                 }

@@ -131,6 +131,7 @@ def _trail_rows(trails: list[attendance.StreakTrail], tr) -> list[dict[str, str]
         for m in trail.messages:
             parts = [f"{m.created_at} {tr('attendance.kind_of.' + m.kind)} → {m.recipient}"]
             parts += [delivery_text(tr, channel, status, read) for channel, status, _at, read in m.deliveries]
+            parts.append(f"{tr('outbox.read')} {m.read_at}" if m.read_at else tr("dashboard.unread"))
             if m.acknowledged_at:
                 parts.append(f"{tr('attendance.replied')} {m.acknowledged_at}")
             lines.append(" · ".join(parts))
@@ -166,6 +167,7 @@ class EmployeeAttendanceState(MyAttendanceState):
 
     async def _reload(self, actor: Actor) -> None:
         view = await self._refresh(actor, self._employee_id)
+        self.days = [{**d, "leave_link": ""} for d in self.days]  # leave is requested by the employee, not from here
         trails = await run(attendance.streak_trails, actor, self._employee_id)
         self.trails = _trail_rows(trails, self._t)
         self.punch_rows = [

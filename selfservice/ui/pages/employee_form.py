@@ -14,7 +14,7 @@ from selfservice.ui.guard import Form, handler, now, run
 from selfservice.ui.i18n import T
 from selfservice.ui.session import SessionState
 
-FIELDS = ("employee_no", "name", "name_en", "department", "manager_no", "position", "hire_date", "phone", "email", "role")
+FIELDS = ("employee_no", "name", "name_en", "department", "manager_no", "position", "hire_date", "phone", "email", "role", "wecom_userid")
 
 
 class EmployeeForm(Form):
@@ -162,6 +162,7 @@ def _form() -> rx.Component:
             _input("hire_date", type="date"),
             _input("phone", type="tel", max_length=20),
             _input("email", type="email", max_length=254),
+            _input("wecom_userid", max_length=64, placeholder=T("field.wecom_userid_hint")),
             _select("role", *(rx.el.option(T(f"role.{role}"), value=role) for role in ("employee", "manager", "hr", "admin"))),
             rx.cond(~EmployeeFormState.editing, _input("password", type="password", max_length=128), rx.fragment()),
             columns=rx.breakpoints(initial="1", sm="2"),

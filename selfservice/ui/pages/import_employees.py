@@ -114,7 +114,19 @@ def _read(path: str) -> bytes:
 
 _FIELD_KEYS = {
     f"field.{name}"
-    for name in ("employee_no", "name", "name_en", "department", "manager_no", "hire_date", "phone", "email", "position", "role")
+    for name in (
+        "employee_no",
+        "name",
+        "name_en",
+        "department",
+        "manager_no",
+        "hire_date",
+        "phone",
+        "email",
+        "position",
+        "role",
+        "wecom_userid",
+    )
 }
 
 

@@ -86,6 +86,16 @@ def streak_of(session, number: str) -> AbsenceStreak | None:
     ).first()
 
 
+def missing_days(session, number: str) -> list[date]:
+    employee_id = actor_for(session, number).employee_id
+    return sorted(
+        a.day
+        for a in session.exec(
+            select(AttendanceAnomaly).where(AttendanceAnomaly.employee_id == employee_id, AttendanceAnomaly.status == "missing")
+        ).all()
+    )
+
+
 def actions(session, streak: AbsenceStreak) -> dict[str, AbsenceAction]:
     return {a.rule: a for a in session.exec(select(AbsenceAction).where(AbsenceAction.streak_id == streak.id)).all()}
 
@@ -333,8 +343,9 @@ def test_a_roster_decides_the_working_days(watched):
     watched.flush()
     watched.add(ScheduleAssignment(employee_id=actor_for(watched, "E1004").employee_id, pattern_id=pattern.id, starts_on=WEEK[0]))
     watched.commit()
-    scan(watched, date(2026, 11, 22))  # judged through Sat 21: he missed Thu 19 only
-    assert streak_of(watched, "E1004").days == 1 and reminders(watched, "E1004") == []
+    scan(watched, date(2026, 11, 22))  # judged through Sat 21: he missed Thu 19 only (Fri 20 was his rest day)
+    assert streak_of(watched, "E1004") is None and reminders(watched, "E1004") == [], "a single day is an anomaly, not a kept streak"
+    assert missing_days(watched, "E1004") == [date(2026, 11, 19)]
     scan(watched, NEXT[0])  # Sun 22 is a working day of his roster, missed too
     streak = streak_of(watched, "E1004")
     assert json.loads(streak.dates_json) == ["2026-11-19", "2026-11-22"] and len(reminders(watched, "E1004")) == 1
@@ -347,7 +358,7 @@ def test_someone_hired_after_the_days_is_not_missing_them(watched):
     watched.commit()
     present(watched, NEXT[:1], {"E1005": {NEXT[0]}})
     scan(watched, NEXT[1])
-    assert streak_of(watched, "E1005").days == 1, "only Monday, his first day"
+    assert streak_of(watched, "E1005") is None and missing_days(watched, "E1005") == [NEXT[0]], "only Monday, his first day"
 
 
 def test_voiding_a_punch_makes_the_day_missing_again(watched):

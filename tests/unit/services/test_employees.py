@@ -172,3 +172,26 @@ def test_damaged_xlsx_and_oversized_file_get_clear_errors(demo, now):
     assert employees.import_file(demo, hr, "a.xlsx", b"PK\x03\x04 not really", now).file_error == "import.bad_xlsx"
     huge = b"x" * (10 * 1024 * 1024 + 1)
     assert employees.import_file(demo, hr, "a.csv", huge, now).file_error == "import.too_large"
+
+
+def test_the_wecom_account_is_kept_validated_and_used_for_wecom_messages(demo, now):
+    import pytest
+
+    from selfservice.persistence.models import Employee, NotificationDelivery
+    from selfservice.services import channel_settings, employees, notifications
+
+    hr = actor_for(demo, "hr01")
+    employee_id = actor_for(demo, "E1004").employee_id
+    values = employees.edit_view(demo, hr, employee_id).values
+    assert values["wecom_userid"] == ""
+    with pytest.raises(employees.InvalidEmployee) as refused:
+        employees.update(demo, hr, employee_id, {**values, "wecom_userid": "张 伟"}, now)
+    assert refused.value.errors[0].key == "field.wecom_userid_format"
+    employees.update(demo, hr, employee_id, {**values, "wecom_userid": "zhangwei"}, now)
+    assert demo.get(Employee, employee_id).wecom_userid == "zhangwei"
+    channel_settings.save(demo, actor_for(demo, "admin"), "wecom", True, {"corp_id": "c", "agent_id": "1", "secret": "s"}, now)
+    message_id = notifications.notify(demo, hr, employee_id, "test", "system.test", {"channel": "wecom"}, ("wecom",), now)
+    delivery = demo.exec(
+        select(NotificationDelivery).where(NotificationDelivery.message_id == message_id, NotificationDelivery.channel == "wecom")
+    ).one()
+    assert delivery.address == "zhangwei"
