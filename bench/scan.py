@@ -330,8 +330,7 @@ def scan_side(url: str) -> dict:
 
 
 def _child(side: str, url: str, lookback: int) -> tuple[dict, float]:
-    """Run one side in a fresh process; returns its answer and its peak RSS in MB."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run one side in a fresh process; returns its answer and its own peak RSS in MB."""
     output = subprocess.run(
         [sys.executable, "-m", "bench.scan", "--side", side, "--url", url, "--lookback", str(lookback)],
         capture_output=True,
@@ -339,8 +338,8 @@ def _child(side: str, url: str, lookback: int) -> tuple[dict, float]:
         check=True,
         env={**os.environ, "SELFSERVICE_DB_URL": url},
     ).stdout
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return json.loads(output.strip().splitlines()[-1]), max(peak, before) / 1024
+    answer = json.loads(output.strip().splitlines()[-1])
+    return answer, answer.pop("peak_rss_kb") / 1024
 
 
 def run(url: str, label: str, data: dict) -> None:
@@ -382,6 +381,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.side:
         result = floor_side(args.url, args.lookback) if args.side == "floor" else scan_side(args.url)
+        result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # this process only
         print(json.dumps(result, default=str))
         return
     data = plan(args.employees, args.days)
