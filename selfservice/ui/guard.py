@@ -164,6 +164,17 @@ async def run(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     return await asyncio.to_thread(work)
 
 
+async def run_with_progress(state: Any, progress: Any, fn: Callable, *args: Any) -> Any:
+    """Run a long service call (an import) in a worker thread from a background handler, while
+    the state's ``progress`` var follows ``progress.fraction()`` (0–1) four times a second."""
+    task = asyncio.create_task(run(fn, *args))
+    while not task.done():
+        await asyncio.sleep(0.25)
+        async with state:
+            state.progress = int(progress.fraction() * 100)
+    return task.result()
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 

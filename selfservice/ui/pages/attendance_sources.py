@@ -19,7 +19,7 @@ from selfservice.services import punches
 from selfservice.services.absence_streaks import tz
 from selfservice.settings import get_settings
 from selfservice.ui.components.shell import card, data_table, page
-from selfservice.ui.guard import Form, handler, now, run
+from selfservice.ui.guard import Form, handler, now, run, run_with_progress
 from selfservice.ui.i18n import T, T_fmt, T_var
 from selfservice.ui.session import SessionState
 
@@ -188,13 +188,8 @@ class SourcesState(SessionState):
             self.importing, self.progress, self.message, self.errors, self.repeated = True, 0, self._t("import.running"), [], ""
         progress = punches.FileProgress()
         data = await asyncio.to_thread(pathlib.Path(path).read_bytes)
-        task = asyncio.create_task(run(punches.import_file, actor, source_id, name, data, mapping, now(), progress))
-        while not task.done():
-            await asyncio.sleep(0.25)
-            async with self:
-                self.progress = int(progress.fraction() * 100)
         try:
-            result = task.result()
+            result = await run_with_progress(self, progress, punches.import_file, actor, source_id, name, data, mapping, now(), progress)
         except Exception:
             async with self:
                 self.importing, self.message = False, self._t("error.generic")

@@ -29,6 +29,7 @@ class EmployeeForm(Form):
     email: str = Field(default="", max_length=254)
     role: str = Field(default="employee", max_length=16)
     password: str = Field(default="", max_length=128)
+    wecom_userid: str = Field(default="", max_length=64)
 
 
 class PasswordForm(Form):

@@ -12,7 +12,7 @@ from selfservice.domain.actor import Actor, Role
 from selfservice.services import employees
 from selfservice.settings import DATA_DIR, get_settings
 from selfservice.ui.components.shell import card, data_table, page
-from selfservice.ui.guard import handler, now, run
+from selfservice.ui.guard import handler, now, run_with_progress
 from selfservice.ui.i18n import T
 from selfservice.ui.session import SessionState
 
@@ -69,13 +69,8 @@ class ImportState(SessionState):
             return
         progress = employees.ImportProgress()
         data = await asyncio.to_thread(_read, path)
-        task = asyncio.create_task(run(employees.import_file, actor, name, data, now(), progress))
-        while not task.done():
-            await asyncio.sleep(0.25)
-            async with self:
-                self.progress = int(progress.fraction() * 100)
         try:
-            result = task.result()
+            result = await run_with_progress(self, progress, employees.import_file, actor, name, data, now(), progress)
         except Exception:
             async with self:
                 self.running, self.message = False, self._t("error.generic")

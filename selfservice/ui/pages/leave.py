@@ -220,7 +220,7 @@ def _half_select(name: str, default: str) -> rx.Component:
         rx.el.option(T("calendar.pm"), value="pm"),
         name=name,
         default_value=default,
-        aria_label=T("leave.half_" + ("start" if name == "start_half" else "end")),
+        aria_label=T("leave.half_start") if name == "start_half" else T("leave.half_end"),
         on_change=lambda v: LeaveState.set_field(name, v),
         style={"padding": "8px", "borderRadius": "6px", "minWidth": "7.5em", "flexShrink": 0},
         class_name=f"leave-{name.replace('_', '-')}",

@@ -243,7 +243,9 @@ def test_retroactive_sick_leave_closes_the_streak_and_its_open_actions_with_the_
     watched.commit()
     leave_balances.ensure_default_types(watched)
     employee = actor_for(watched, "E1004")
-    photo = __import__("selfservice.demo", fromlist=["sick_note_photo"]).sick_note_photo()
+    from selfservice.demo import sick_note_photo
+
+    photo = sick_note_photo()
     note = leave_requests.stage_attachment(employee, photo, "note.jpg")
     request_id = leave_requests.submit(
         watched, employee, "sick", WEEK[3], "am", WEEK[4], "pm", "发烧", [(note.sha256, note.name)], local(NEXT[0], 15)
