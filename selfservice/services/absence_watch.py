@@ -73,7 +73,7 @@ def _claim_many(session: Session, streak_ids: list[int], rule: str, now: datetim
 
 
 def _leave_link(streak: AbsenceStreak) -> str:
-    return f"/leave?start={streak.start_date.isoformat()}&end={streak.last_date.isoformat()}&type=personal"
+    return f"/leave?start={streak.start_date.isoformat()}&end={streak.last_date.isoformat()}&type=personal&from=reminder"
 
 
 def _dates(streak: AbsenceStreak) -> list[date]:

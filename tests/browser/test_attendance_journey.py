@@ -74,23 +74,25 @@ def test_a_reminder_opened_from_its_signed_link_is_read_then_answered_and_the_le
     assert "您已连续2天（" in body and "逾期将按旷工处理" in body
     token = sign_link(os.environ["SELFSERVICE_SECRET_KEY"], key, datetime.now(UTC) + timedelta(days=30))
     page = browser.new_context(**PHONE).new_page()
-    page.goto(f"{app_server.url}/m?t={token}")
-    expect(page.locator("#message-title")).to_contain_text("考勤提醒")
-    expect(page.locator("#message-read-at")).to_contain_text("20")
-    [(read_via,)] = query(app_server, "SELECT read_via FROM notification_message WHERE id = ?", message_id)
-    assert read_via == "inapp", "the read is recorded on the link's channel"
-    assert_accessible(page, "signed link")
-    shot(page, "phone-reminder-link")
-    page.locator("#message-go").click()  # to the prefilled leave form, through sign-in
+    page.goto(f"{app_server.url}/m?t={token}")  # straight to the leave form, through sign-in
     expect(page.locator("#username")).to_be_visible()
+    [(read_at, read_via)] = query(app_server, "SELECT read_at, read_via FROM notification_message WHERE id = ?", message_id)
+    assert read_at and read_via == "inapp", "the read is recorded on the link's channel, before sign-in"
     page.locator("#username").fill("E1009")
     page.locator("#password").fill("demo-pass-2026")
     page.locator("#signin-submit").click()
     expect(page.locator("#leave-submit")).to_be_visible()
     assert "/leave?start=" in page.url
     expect(page.locator("#leave-preview-days")).to_have_text("2")
+    expect(page.locator("#leave-from-reminder")).to_be_visible()
+    assert_accessible(page, "leave form from a reminder")
+    shot(page, "phone-reminder-leave-form")
 
-    page.goto(f"{app_server.url}/inbox/message?id={message_id}")
+    page.locator("#leave-to-inbox").click()
+    page.locator(".inbox-row", has_text="考勤提醒").first.click()
+    expect(page.locator("#message-title")).to_contain_text("考勤提醒")
+    expect(page.locator("#message-go")).to_be_visible()
+    shot(page, "phone-reminder")
     expect(page.locator("#message-reply")).to_contain_text("我已收到，稍后说明")
     page.locator("#message-reply-text").fill("家里老人住院，今天下午补请假")
     page.locator("#message-reply").click()

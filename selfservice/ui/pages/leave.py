@@ -85,6 +85,7 @@ class LeaveState(SessionState):
     form_error: str = ""
     requests: list[dict[str, str]] = []
     form_key: int = 0
+    from_reminder: bool = False
     _staged: list[tuple[str, str]] = []
 
     async def _refresh(self, actor: Actor) -> None:
@@ -112,6 +113,7 @@ class LeaveState(SessionState):
         self.files, self._staged, self.needs_attachment = [], [], False
         # A reminder links here as /leave?start=…&end=…[&type=…] so the missing days come filled in.
         query = self.router.url.query_parameters
+        self.from_reminder = query.get("from", "") == "reminder"
         start, end = _date(query.get("start", "")[:10]), _date(query.get("end", "")[:10])
         if start is not None:
             wanted = query.get("type", "")[:16]
@@ -425,6 +427,15 @@ def request_card(r: rx.Var) -> rx.Component:
 
 def leave_page() -> rx.Component:
     return page(
+        rx.cond(
+            LeaveState.from_reminder,
+            rx.callout(
+                rx.text(T("leave.from_reminder"), " ", rx.link(T("nav.inbox"), href=routes.INBOX, id="leave-to-inbox")),
+                icon="info",
+                color_scheme="blue",
+                id="leave-from-reminder",
+            ),
+        ),
         _form(),
         rx.heading(T("leave.mine"), size="4"),
         rx.cond(LeaveState.requests.length() == 0, rx.text(T("leave.none"), color_scheme="gray")),

@@ -17,6 +17,10 @@ from selfservice.ui.i18n import T
 from selfservice.ui.pages.inbox import message_body, reply_box
 from selfservice.ui.session import SessionState
 
+# Messages whose link leads straight to the page they are about (the WeCom card and the SMS
+# already carry the whole text).
+STRAIGHT_TO_LINK = {"absence_reminder"}
+
 
 class LinkState(SessionState):
     message: dict[str, str] = {}
@@ -35,6 +39,8 @@ class LinkState(SessionState):
             self.message, self.error = {}, self._t(error.key, **error.params)
             return
         self.message, self.error = {k: str(v) for k, v in asdict(view).items()}, ""
+        if view.kind in STRAIGHT_TO_LINK and view.link_path:
+            return rx.redirect(view.link_path)  # the read is recorded; an attendance reminder opens the leave form
         if actor is not None:
             await self._fill_shell(actor)
 

@@ -105,7 +105,7 @@ def test_two_missing_days_remind_the_employee_naming_the_dates_with_a_prefilled_
     assert report.judged_through == date(2026, 11, 22) and report.reminded == [actor_for(watched, "E1004").employee_id]
     [message] = reminders(watched, "E1004")
     assert "您已连续2天（11月19日、11月20日）未打卡，请尽快通过员工自助系统提交请假申请或说明情况，逾期将按旷工处理。" in message.body
-    assert message.requires_ack and message.link_path == "/leave?start=2026-11-19&end=2026-11-20&type=personal"
+    assert message.requires_ack and message.link_path == "/leave?start=2026-11-19&end=2026-11-20&type=personal&from=reminder"
     streak = streak_of(watched, "E1004")
     assert (streak.start_date, streak.last_date, streak.days, streak.status) == (WEEK[3], WEEK[4], 2, "open")
     assert actions(watched, streak)[absence_watch.REMINDER].due_at == local(NEXT[0], 14), "four working hours later"
