@@ -139,6 +139,8 @@ def handler(*roles: Role, public: bool = False, background: bool = False, page_l
             else:
                 token = self.session_token
             actor = await asyncio.to_thread(resolve_actor_sync, token)
+            if actor is None and page_load and not token:
+                return [rx.redirect(_login_then_back(self))]  # a visitor not signed in yet: nothing expired
             if actor is None:
                 return refuse(self, "error.not_signed_in", _login_then_back(self) if page_load else routes.LOGIN)
             if roles and not actor.has_role(*roles):
@@ -148,7 +150,7 @@ def handler(*roles: Role, public: bool = False, background: bool = False, page_l
         wrapper.__signature__ = signature.replace(parameters=public_params)  # type: ignore[attr-defined]
         wrapper.__annotations__ = hints
         del wrapper.__wrapped__  # Reflex must see the public signature, not the body's
-        setattr(wrapper, AUTHZ_ATTR, {"roles": tuple(roles), "public": public, "args": model})
+        setattr(wrapper, AUTHZ_ATTR, {"roles": tuple(roles), "public": public, "args": model, "page_load": page_load})
         return rx.event(wrapper, background=True) if background else rx.event(wrapper)
 
     return decorate
