@@ -329,6 +329,15 @@ def scan_side(url: str) -> dict:
     }
 
 
+def _peak_rss_kb() -> int:
+    """This process's peak resident set (VmHWM: unlike ru_maxrss it starts afresh at exec, so
+    the parent's memory at fork does not count)."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _child(side: str, url: str, lookback: int) -> tuple[dict, float]:
     """Run one side in a fresh process; returns its answer and its own peak RSS in MB."""
     output = subprocess.run(
@@ -381,7 +390,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.side:
         result = floor_side(args.url, args.lookback) if args.side == "floor" else scan_side(args.url)
-        result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # this process only
+        result["peak_rss_kb"] = _peak_rss_kb()
         print(json.dumps(result, default=str))
         return
     data = plan(args.employees, args.days)
