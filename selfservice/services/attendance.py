@@ -169,7 +169,7 @@ def month(session: Session, actor: Actor, employee_id: int, first: date, last: d
 class TodayView:
     kind: str
     outcome: str
-    punches: list[str]  # "09:01:22 in"
+    punches: list[tuple[str, str]]  # (HH:MM, in | out | "")
     leave: str
     next_direction: str  # in | out
     geolocation: bool
@@ -185,7 +185,7 @@ def today(session: Session, actor: Actor, now: datetime) -> TodayView:
     return TodayView(
         record.kind,
         record.outcome,
-        [f"{p.time[:5]} {p.direction}".strip() for p in valid],
+        [(p.time[:5], p.direction) for p in valid],
         record.leave,
         "out" if valid else "in",
         attendance_settings.watch_rules(session).geolocation,

@@ -37,7 +37,7 @@ def test_employee_clocks_in_on_a_phone_and_requests_leave_for_a_missed_day(phone
     phone.locator("#clock-button").click()
     expect(phone.locator("#clock-done")).to_contain_text("已打卡")
     expect(phone.locator("#clock-button")).to_contain_text("下班打卡")
-    expect(phone.locator("#clock-punches")).to_contain_text("in")
+    expect(phone.locator("#clock-punches")).to_contain_text("上班")
     shot(phone, "phone-clock-in")
     [(source,)] = query(
         app_server,

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError
+from selfservice.i18n import t
 from selfservice.services import attendance, dashboard, punches
 from selfservice.services.absence_streaks import local_today
 from selfservice.ui import routes
@@ -45,6 +46,11 @@ def shifted(month: str, months: int) -> str | None:
     return target.strftime("%Y-%m") if 2000 <= target.year <= 2100 else None
 
 
+def source_label(tr, kind: str, name: str) -> str:  # noqa: ANN001
+    """The app's own sources by their translated kind; HR's own by the name HR gave them."""
+    return tr("sources.kind." + kind) if kind in ("app", "correction", "wecom") else name
+
+
 def _run_label(run: tuple[date, date]) -> str:
     first, last = run
     return f"{first.month}/{first.day}" + ("" if first == last else f"–{last.month}/{last.day}")
@@ -66,7 +72,10 @@ def day_rows(view: attendance.MonthView, lang: str, today: date) -> list[dict[st
                 "leave": day.leave,
                 "leave_type": (day.leave_type.split("|")[1 if lang == "en" else 0] if "|" in day.leave_type else day.leave_type),
                 "punches": " · ".join(
-                    f"{p.time[:5]}{' ' + p.direction if p.direction else ''}{' ✕' if p.voided else ''}" for p in day.punches
+                    p.time[:5]
+                    + (" " + t(lang, "punch.direction." + p.direction) if p.direction else "")
+                    + (f" ({t(lang, 'punch.void')})" if p.voided else "")
+                    for p in day.punches
                 ),
                 "unconfirmed": "1" if day.unconfirmed else "",
                 "leave_link": f"{routes.LEAVE}?start={day.run[0].isoformat()}&end={day.run[1].isoformat()}&type=personal"
@@ -175,8 +184,8 @@ class EmployeeAttendanceState(MyAttendanceState):
                 "id": str(p.id),
                 "day": p.day.isoformat(),
                 "time": p.time,
-                "direction": p.direction,
-                "source": p.source,
+                "direction": p.direction or "none",
+                "source": source_label(self._t, p.source_kind, p.source),
                 "location": p.location,
                 "reason": p.reason,
                 "voided": "1" if p.voided else "",
@@ -355,7 +364,7 @@ def _punch_row(p: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(p["day"]),
         rx.table.cell(rx.text(p["time"], text_decoration=rx.cond(p["voided"] != "", "line-through", "none"))),
-        rx.table.cell(p["direction"]),
+        rx.table.cell(T_var("punch.direction." + p["direction"].to(str))),
         rx.table.cell(p["source"]),
         rx.table.cell(p["location"]),
         rx.table.cell(

@@ -21,6 +21,7 @@ from selfservice.settings import get_settings
 from selfservice.ui.components.shell import card, data_table, page
 from selfservice.ui.guard import Form, handler, now, run, run_with_progress
 from selfservice.ui.i18n import T, T_fmt, T_var
+from selfservice.ui.pages.attendance import source_label
 from selfservice.ui.session import SessionState
 
 UPLOAD_ID = "punch-file"
@@ -70,7 +71,7 @@ class SourcesState(SessionState):
             {
                 "id": str(v.id),
                 "kind": v.kind,
-                "name": v.name,
+                "name": source_label(self._t, v.kind, v.name),
                 "active": "1" if v.active else "",
                 "token_hint": v.token_hint,
                 "token_created_at": _local(v.token_created_at),

@@ -47,7 +47,7 @@ class HomeState(SessionState):
         self.today = {
             "kind": view.kind,
             "outcome": view.outcome,
-            "punches": " · ".join(view.punches),
+            "punches": " · ".join(f"{at} {self._t('punch.direction.' + d)}" if d else at for at, d in view.punches),
             "leave": view.leave,
             "next": view.next_direction,
             "geolocation": "1" if view.geolocation else "",
