@@ -271,7 +271,7 @@ def floor_side(url: str, lookback: int) -> dict:
     values = ", ".join(f"('{d.isoformat()}'{cast}, {int(calendar.is_workday(d))})" for d in days)
     sql = FLOOR_SQL.format(cal=values, greatest="greatest" if postgres else "max")
     as_of = datetime.combine(SCAN_DAY, datetime.min.time().replace(hour=10), tzinfo=SHANGHAI).astimezone(UTC).replace(tzinfo=None)
-    params = {"tracked": max(start, start), "lastwork": lastwork, "asof": as_of}
+    params = {"tracked": start, "lastwork": lastwork, "asof": as_of}
     if not postgres:
         params = {"tracked": start.isoformat(), "lastwork": lastwork.isoformat(), "asof": as_of.strftime("%Y-%m-%d %H:%M:%S.%f")}
     engine = sa.create_engine(url)

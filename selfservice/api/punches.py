@@ -85,6 +85,21 @@ def _error(request: Request, status: int, code: str, details: list | None = None
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
+async def _capped_body(request: Request) -> bytes | None:
+    """The request body, or None as soon as it (or its declared length) passes ``MAX_BODY``:
+    an oversized upload is never held whole in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _authenticate(token: str) -> PunchSource | None:
     with session_scope() as session:
         return punches.authenticate(session, token)
@@ -109,8 +124,8 @@ async def post_punches(request: Request) -> Response:
     if source is None:
         log.warning("punch API: refused a call without a valid token from %s", request.client.host if request.client else "?")
         return _error(request, 401, "api.unauthorized")
-    body = await request.body()
-    if len(body) > MAX_BODY:
+    body = await _capped_body(request)
+    if body is None:
         await asyncio.to_thread(_refused, source, "body too large")
         return _error(request, 413, "api.too_large", max_mb=MAX_BODY // (1024 * 1024))
     try:

@@ -46,7 +46,7 @@ from selfservice.persistence.models import (
     ScanRun,
     UserAccount,
 )
-from selfservice.services import attendance_settings, audit
+from selfservice.services import attendance_settings, audit, work_calendar
 from selfservice.services.absence_streaks import STREAK_LOCK, chunked, local_today, on_record_from, record_judged_days, see, sync, tz
 from selfservice.services.notifications import configured_channels, notify_each, notify_many
 
@@ -100,7 +100,7 @@ def remind(session: Session, actor: Actor, streaks: list[AbsenceStreak], watch: 
         )
     message_ids = notify_each(session, actor, items, "absence_reminder", "absence.reminder", channels, now, requires_ack=True)
     today = local_today(now)
-    calendar = attendance_settings.schedules(session, today, today + timedelta(days=30)).calendar
+    calendar = work_calendar.load(session, today, today + timedelta(days=30))
     forward_at = rules.add_office_hours(now, watch.forward_after_hours, calendar.is_workday, tz(), watch.office_start, watch.office_end)
     sent_on = ",".join(["inapp", *channels])
     session.execute(

@@ -48,7 +48,8 @@ def _employee(session: Session, actor: Actor, employee_id: int) -> Employee:
     return employee
 
 
-def _local(moment: datetime | None) -> str:
+def local_text(moment: datetime | None) -> str:
+    """A stored UTC time as the company's local time, to the minute ("" for none)."""
     return moment.astimezone(tz()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
@@ -303,7 +304,7 @@ def _notes(session: Session, streak_ids: list[int]) -> dict[int, list[tuple[str,
     ).all()
     result: dict[int, list[tuple[str, str, str, str]]] = {}
     for note, author in rows:
-        result.setdefault(note.streak_id, []).append((_local(note.created_at), author or "", note.kind, note.text))
+        result.setdefault(note.streak_id, []).append((local_text(note.created_at), author or "", note.kind, note.text))
     return result
 
 
@@ -341,10 +342,10 @@ def _forward_views(session: Session, rows: list[tuple[AbsenceAction, AbsenceStre
                 employee.employee_no,
                 streak.days,
                 [date.fromisoformat(d) for d in json.loads(streak.dates_json)],
-                _local(reminder.created_at) if reminder else "",
+                local_text(reminder.created_at) if reminder else "",
                 reminder.channels if reminder else "",
-                _local(forward.created_at),
-                _local(message.read_at) if message else "",
+                local_text(forward.created_at),
+                local_text(message.read_at) if message else "",
                 forward.status,
                 streak.status == "open",
                 [(t, a, x) for t, a, k, x in notes.get(streak.id, []) if k == "reached"],  # type: ignore[arg-type]
@@ -408,7 +409,9 @@ def streak_trails(session: Session, actor: Actor, employee_id: int, limit: int =
     for d in session.exec(
         select(NotificationDelivery).where(NotificationDelivery.message_id.in_(message_ids)).order_by(NotificationDelivery.id)
     ).all():  # type: ignore[attr-defined]
-        deliveries.setdefault(d.message_id, []).append((d.channel, d.status, _local(d.delivered_at or d.sent_at), _local(d.read_at)))
+        deliveries.setdefault(d.message_id, []).append(
+            (d.channel, d.status, local_text(d.delivered_at or d.sent_at), local_text(d.read_at))
+        )
     notes = _notes(session, ids)  # type: ignore[arg-type]
     trails = []
     for streak in streaks:
@@ -425,10 +428,10 @@ def streak_trails(session: Session, actor: Actor, employee_id: int, limit: int =
                         message.kind,
                         message.title,
                         recipient,
-                        _local(message.created_at),
-                        _local(message.read_at),
+                        local_text(message.created_at),
+                        local_text(message.read_at),
                         message.read_via,
-                        _local(message.acknowledged_at),
+                        local_text(message.acknowledged_at),
                         deliveries.get(message_id, []),
                     )
                 )
@@ -442,7 +445,7 @@ def streak_trails(session: Session, actor: Actor, employee_id: int, limit: int =
                 streak.status,
                 streak.close_reason,
                 streak.unconfirmed,
-                [(a.rule, a.status, _local(a.created_at), a.close_reason) for a in own],
+                [(a.rule, a.status, local_text(a.created_at), a.close_reason) for a in own],
                 trail_messages,
                 notes.get(streak.id, []),  # type: ignore[arg-type]
             )
@@ -614,11 +617,11 @@ def current_streaks(session: Session, actor: Actor, now: datetime, min_days: int
                 f"{streak.missing.normalize():f}",
                 streak.days >= watch.case_threshold,
                 streak.unconfirmed,
-                _local(reminder.created_at) if reminder else "",
-                [(c, s, _local(r)) for c, s, r in states.get(message.id, [])] if message else [],  # type: ignore[arg-type]
-                _local(message.read_at) if message else "",
-                _local(message.acknowledged_at) if message else "",
-                _local(forward.created_at) if forward else "",
+                local_text(reminder.created_at) if reminder else "",
+                [(c, s, local_text(r)) for c, s, r in states.get(message.id, [])] if message else [],  # type: ignore[arg-type]
+                local_text(message.read_at) if message else "",
+                local_text(message.acknowledged_at) if message else "",
+                local_text(forward.created_at) if forward else "",
                 followup.status if followup else "",
             )
         )
@@ -678,8 +681,8 @@ def followups(session: Session, actor: Actor, include_done: bool = False) -> lis
             department.name,
             department.name_en,
             streak.days,
-            _local(read.get(reminders.get(streak.id))),  # type: ignore[arg-type]
-            _local(action.created_at),
+            local_text(read.get(reminders.get(streak.id))),  # type: ignore[arg-type]
+            local_text(action.created_at),
             assignees.get(action.assignee_id, ""),
             action.status,
             notes.get(streak.id, []),  # type: ignore[arg-type]
@@ -747,10 +750,10 @@ def health(session: Session, actor: Actor, now: datetime) -> list[Alert]:
     alerts = [Alert("health.calendar_missing", {"year": str(y)}, "red") for y in attendance_settings.missing_calendar_years(session, today)]
     wecom = session.exec(select(PunchSource).where(PunchSource.code == punches.WECOM)).first()
     if wecom is not None and wecom.active and wecom.last_error:
-        alerts.append(Alert("health.wecom_failing", {"error": wecom.last_error[:120], "since": _local(wecom.pulled_until)}, "orange"))
+        alerts.append(Alert("health.wecom_failing", {"error": wecom.last_error[:120], "since": local_text(wecom.pulled_until)}, "orange"))
     last = session.exec(select(ScanRun).where(ScanRun.dry_run == False).order_by(ScanRun.id.desc()).limit(1)).first()  # noqa: E712
     if last is None:
         alerts.append(Alert("health.never_scanned", {}, "orange"))
     else:
-        alerts.append(Alert("health.last_scan", {"at": _local(last.started_at), "through": last.judged_through.isoformat()}, "gray"))
+        alerts.append(Alert("health.last_scan", {"at": local_text(last.started_at), "through": last.judged_through.isoformat()}, "gray"))
     return alerts

@@ -31,6 +31,7 @@ class Panel:
 
 
 _PANELS: dict[str, Panel] = {}
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def register(panel: Panel) -> None:
@@ -54,6 +55,9 @@ def xlsx(title: str, headers: list[str], rows: list[list], footer: str) -> bytes
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value[:1] in FORMULA_STARTS:
+                cell.data_type = "s"  # people's text ("=…", "+…", "@…") stays text, never a formula
     sheet.append([])
     sheet.append([footer])
     for index, header in enumerate(headers):

@@ -212,4 +212,3 @@ def test_every_hr_and_admin_page_passes_axe(desktop, app_server):
         expect(desktop.locator("#nav-menu")).to_be_visible()
         desktop.wait_for_timeout(800)
         assert_accessible(desktop, path)
-    desktop.goto(app_server.url + "/login")

@@ -157,3 +157,17 @@ def visually_hidden(text: rx.Var | str) -> rx.Component:
             "border": "0",
         },
     )
+
+
+SPREADSHEETS = {"text/csv": [".csv"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"]}
+
+
+def upload_zone(*children: rx.Component, upload_id: str, padding: str = "1em", **props) -> rx.Component:
+    """A drop zone whose file input sits inside a label: the label opens the picker (so the
+    zone itself does not, ``no_click``) and names the input for screen readers."""
+    return rx.el.label(
+        rx.upload(*children, id=upload_id, no_click=True, border="1px dashed var(--gray-a7)", padding=padding, width="100%", **props),
+        display="block",
+        width="100%",
+        cursor="pointer",
+    )

@@ -16,9 +16,9 @@ from selfservice.domain.errors import DomainError
 from selfservice.domain.punches import FIELDS
 from selfservice.jobs import attendance as jobs
 from selfservice.services import punches
-from selfservice.services.absence_streaks import tz
+from selfservice.services.attendance import local_text
 from selfservice.settings import get_settings
-from selfservice.ui.components.shell import card, data_table, page
+from selfservice.ui.components.shell import SPREADSHEETS, card, data_table, page, upload_zone
 from selfservice.ui.guard import Form, handler, now, run, run_with_progress
 from selfservice.ui.i18n import T, T_fmt, T_var
 from selfservice.ui.pages.attendance import source_label
@@ -36,10 +36,6 @@ class WeComForm(Form):
 class NewSourceForm(Form):
     kind: str = Field(max_length=8)
     name: str = Field(max_length=64)
-
-
-def _local(moment) -> str:  # noqa: ANN001
-    return moment.astimezone(tz()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 class SourcesState(SessionState):
@@ -74,8 +70,8 @@ class SourcesState(SessionState):
                 "name": source_label(self._t, v.kind, v.name),
                 "active": "1" if v.active else "",
                 "token_hint": v.token_hint,
-                "token_created_at": _local(v.token_created_at),
-                "last_run_at": _local(v.last_run_at),
+                "token_created_at": local_text(v.token_created_at),
+                "last_run_at": local_text(v.last_run_at),
                 "punches": str(v.punches),
             }
             for v in views
@@ -84,8 +80,8 @@ class SourcesState(SessionState):
         self.wecom = {
             "active": "1" if wecom.active and wecom.configured else "",
             "configured": "1" if wecom.configured else "",
-            "pulled_until": _local(wecom.pulled_until),
-            "last_run_at": _local(wecom.last_run_at),
+            "pulled_until": local_text(wecom.pulled_until),
+            "last_run_at": local_text(wecom.last_run_at),
             "last_error": wecom.last_error,
         }
         self.form_key += 1
@@ -241,21 +237,12 @@ def _file_import() -> rx.Component:
         rx.cond(
             SourcesState.file_source != "",
             rx.vstack(
-                rx.el.label(
-                    rx.upload(
-                        rx.vstack(rx.icon("file-up", size=24), rx.text(T("sources.drop_file"), size="2"), align="center"),
-                        no_click=True,  # the label around it opens the picker and names the input for screen readers
-                        id=UPLOAD_ID,
-                        accept={"text/csv": [".csv"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"]},
-                        max_files=1,
-                        on_drop=SourcesState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
-                        border="1px dashed var(--gray-a7)",
-                        padding="1em",
-                        width="100%",
-                    ),
-                    display="block",
-                    width="100%",
-                    cursor="pointer",
+                upload_zone(
+                    rx.vstack(rx.icon("file-up", size=24), rx.text(T("sources.drop_file"), size="2"), align="center"),
+                    upload_id=UPLOAD_ID,
+                    accept=SPREADSHEETS,
+                    max_files=1,
+                    on_drop=SourcesState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
                 ),
                 rx.cond(
                     SourcesState.headers.length() > 0,

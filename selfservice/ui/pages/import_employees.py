@@ -11,7 +11,7 @@ import reflex as rx
 from selfservice.domain.actor import Actor, Role
 from selfservice.services import employees
 from selfservice.settings import DATA_DIR, get_settings
-from selfservice.ui.components.shell import card, data_table, page
+from selfservice.ui.components.shell import SPREADSHEETS, card, data_table, page, upload_zone
 from selfservice.ui.guard import handler, now, run_with_progress
 from selfservice.ui.i18n import T
 from selfservice.ui.session import SessionState
@@ -129,26 +129,18 @@ def import_page() -> rx.Component:
     return page(
         rx.text(T("import.hint"), size="2", color_scheme="gray"),
         card(
-            rx.el.label(
-                rx.upload(
-                    rx.vstack(
-                        rx.icon("file-up", size=28),
-                        rx.text(T("import.drop"), size="2"),
-                        rx.foreach(rx.selected_files(UPLOAD_ID), lambda f: rx.code(f)),
-                        align="center",
-                        spacing="2",
-                    ),
-                    no_click=True,  # the label around it opens the picker and names the input for screen readers
-                    id=UPLOAD_ID,
-                    accept={"text/csv": [".csv"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"]},
-                    max_files=1,
-                    border="1px dashed var(--gray-a7)",
-                    padding="1.5em",
-                    width="100%",
+            upload_zone(
+                rx.vstack(
+                    rx.icon("file-up", size=28),
+                    rx.text(T("import.drop"), size="2"),
+                    rx.foreach(rx.selected_files(UPLOAD_ID), lambda f: rx.code(f)),
+                    align="center",
+                    spacing="2",
                 ),
-                display="block",
-                width="100%",
-                cursor="pointer",
+                upload_id=UPLOAD_ID,
+                padding="1.5em",
+                accept=SPREADSHEETS,
+                max_files=1,
             ),
             rx.button(
                 T("import.start"),

@@ -13,7 +13,7 @@ from selfservice.domain.errors import DomainError
 from selfservice.i18n import t
 from selfservice.services import approvals, leave_balances, leave_requests
 from selfservice.ui import routes
-from selfservice.ui.components.shell import card, page
+from selfservice.ui.components.shell import card, page, upload_zone
 from selfservice.ui.guard import Form, handler, now, run
 from selfservice.ui.i18n import T, T_var
 from selfservice.ui.session import SessionState
@@ -286,23 +286,15 @@ def _preview() -> rx.Component:
 
 def _attachments() -> rx.Component:
     return rx.vstack(
-        rx.el.label(
-            rx.upload(
-                rx.hstack(rx.icon("camera", size=20), rx.text(T("leave.add_attachment"), size="2"), align="center", spacing="2"),
-                no_click=True,  # the label around it opens the picker and names the input for screen readers
-                id=UPLOAD_ID,
-                accept={"image/*": [], "application/pdf": [".pdf"]},
-                multiple=True,
-                max_files=5,
-                on_drop=LeaveState.add_files(rx.upload_files(upload_id=UPLOAD_ID)),
-                border="1px dashed var(--gray-a7)",
-                border_radius="8px",
-                padding="0.8em",
-                width="100%",
-            ),
-            display="block",
-            width="100%",
-            cursor="pointer",
+        upload_zone(
+            rx.hstack(rx.icon("camera", size=20), rx.text(T("leave.add_attachment"), size="2"), align="center", spacing="2"),
+            upload_id=UPLOAD_ID,
+            padding="0.8em",
+            accept={"image/*": [], "application/pdf": [".pdf"]},
+            multiple=True,
+            max_files=5,
+            on_drop=LeaveState.add_files(rx.upload_files(upload_id=UPLOAD_ID)),
+            border_radius="8px",
         ),
         rx.foreach(
             LeaveState.files,

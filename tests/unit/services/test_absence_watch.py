@@ -458,3 +458,22 @@ def test_the_chart_counts_each_missing_day_once_even_when_people_came_back(watch
     by_day = {d: sum(c) for d, c in zip(chart.days, chart.counts, strict=True)}
     assert by_day[WEEK[3]] == 1 and by_day[WEEK[4]] == 1 and by_day[NEXT[0]] == 1, "张伟 Thu/Fri, 郭敏 Monday (back on Tuesday)"
     assert by_day[NEXT[1]] == 0
+
+
+def test_exported_text_that_looks_like_a_formula_stays_text(watched):
+    import io
+
+    from openpyxl import load_workbook
+
+    from selfservice.services import attendance_dashboard, dashboard  # noqa: F401  (registers the panels)
+
+    employee = watched.get(Employee, actor_for(watched, "E1004").employee_id)
+    employee.name = '=HYPERLINK("http://evil.example","张伟")'
+    watched.add(employee)
+    watched.commit()
+    scan(watched, NEXT[0])
+    _name, data = dashboard.export_xlsx(watched, actor_for(watched, "hr01"), "streaks", "zh-CN", local(NEXT[0], 11))
+    [cell] = [
+        c for row in load_workbook(io.BytesIO(data)).active.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value
+    ]
+    assert cell.value.startswith("=") and cell.data_type == "s", "a name is text in the sheet, never a formula"

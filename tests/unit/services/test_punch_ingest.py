@@ -321,3 +321,16 @@ def test_an_expired_token_is_refreshed_once_and_the_call_repeated(demo, wecom):
 
 def test_the_pull_is_off_until_configured(demo):
     assert pull() is None
+
+
+def test_api_refuses_a_body_over_the_limit_before_reading_it_whole(api, demo):
+    from selfservice.api.punches import MAX_BODY
+
+    client, token, _ = api
+    response = client.post(
+        "/api/punches",
+        content=b"{" + b" " * (MAX_BODY + 10) + b"}",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413 and response.json()["code"] == "api.too_large"
+    assert stored(demo) == []
