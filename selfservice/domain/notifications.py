@@ -137,6 +137,80 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "zh-CN": ("请假通知：{requester}", "{requester}的{what_zh}已获批准：{summary_zh}。"),
         "en": ("Leave: {requester}", "{requester}'s {what_en} was approved: {summary_en}."),
     },
+    "policy.published": {
+        "zh-CN": (
+            "请阅读并确认：《{title_zh}》（版本 {number}）",
+            "公司发布了《{title_zh}》（版本 {number}）。请阅读全文并签名确认{due_zh}。",
+        ),
+        "en": (
+            "Please read and sign: “{title_en}” (version {number})",
+            "The company published “{title_en}” (version {number}). Please read it in full and sign that you have{due_en}.",
+        ),
+    },
+    "policy.published_fyi": {
+        "zh-CN": ("新制度：《{title_zh}》（版本 {number}）", "公司发布了《{title_zh}》（版本 {number}），请阅读。"),
+        "en": ("New policy: “{title_en}” (version {number})", "The company published “{title_en}” (version {number}). Please read it."),
+    },
+    "policy.reminder": {
+        "zh-CN": ("提醒：《{title_zh}》尚未签名确认", "您尚未签名确认《{title_zh}》（版本 {number}）{due_zh}。请阅读全文并签名。"),
+        "en": (
+            "Reminder: “{title_en}” is not signed yet",
+            "You have not yet signed “{title_en}” (version {number}){due_en}. Please read it in full and sign.",
+        ),
+    },
+    "policy.overdue": {
+        "zh-CN": (
+            "已逾期：《{title_zh}》未签名确认",
+            "《{title_zh}》（版本 {number}）的确认期限{due_zh}已过，您仍未签名确认。请立即阅读并签名。",
+        ),
+        "en": (
+            "Overdue: “{title_en}” not signed",
+            "The deadline for “{title_en}” (version {number}) was {due_en} and you have not signed it. Please read and sign it now.",
+        ),
+    },
+    "policy.overdue_manager": {
+        "zh-CN": (
+            "{name}未按期确认《{title_zh}》",
+            "{name}（{employee_no}）未在期限{due_zh}前签名确认《{title_zh}》（版本 {number}）。请提醒本人尽快确认。",
+        ),
+        "en": (
+            "{name} has not signed “{title_en}”",
+            "{name} ({employee_no}) did not sign “{title_en}” (version {number}) by {due_en}. Please remind them to sign.",
+        ),
+    },
+    "contact.code": {
+        "zh-CN": (
+            "验证码：{code}",
+            "您正在将{field_zh}更改为 {value}。验证码 {code}，{minutes}分钟内有效。如非本人操作，请立即联系人力资源部。",
+        ),
+        "en": (
+            "Verification code: {code}",
+            "You are changing your {field_en} to {value}. Your code is {code}, valid for {minutes} minutes. "
+            "If this was not you, contact HR at once.",
+        ),
+    },
+    "contact.reconfirm": {
+        "zh-CN": (
+            "请确认您的联系方式与送达地址",
+            "请核对您在员工自助中的手机、邮箱、地址和紧急联系人，如有变化请更新，然后签名确认送达地址。",
+        ),
+        "en": (
+            "Please confirm your contact details and address for service",
+            "Please check your mobile, email, address and emergency contact in Self-service, update what changed, "
+            "and sign the address-for-service confirmation.",
+        ),
+    },
+    "contact.stale_manager": {
+        "zh-CN": (
+            "{name}的联系方式已超过{months}个月未确认",
+            "{name}（{employee_no}）的联系方式和送达地址已超过{months}个月未确认。请提醒本人在员工自助中确认。",
+        ),
+        "en": (
+            "{name}'s contact details unconfirmed for {months} months",
+            "{name} ({employee_no}) has not confirmed their contact details and address for service for over {months} months. "
+            "Please remind them to confirm in Self-service.",
+        ),
+    },
 }
 
 

@@ -61,6 +61,8 @@ class Employee(SQLModel, table=True):
     address: str = Field(default="", max_length=200)
     emergency_contact_name: str = Field(default="", max_length=64)
     emergency_contact_phone: str = Field(default="", max_length=20)
+    emergency_contact_relation: str = Field(default="", max_length=32)
+    contacts_asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # last "confirm or update" reminder
     wecom_userid: str = Field(default="", max_length=64)  # 企业微信账号; blank: the employee number
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -560,3 +562,155 @@ class OnceKey(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=80)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Policy(SQLModel, table=True):
+    """制度: what HR edits. Employees only ever read and sign a frozen :class:`PolicyVersion`."""
+
+    __tablename__ = "policy"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title_zh: str = Field(max_length=120)
+    title_en: str = Field(default="", max_length=120)
+    body_kind: str = Field(default="markdown", max_length=8)  # markdown | pdf
+    body_markdown: str = Field(default="", sa_type=sa.Text)
+    body_pdf: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    body_pdf_name: str = Field(default="", max_length=120)
+    audience_kind: str = Field(default="everyone", max_length=12)  # everyone | departments | people
+    audience_json: str = Field(default="[]", sa_type=sa.Text)  # department or employee ids
+    requires_ack: bool = Field(default=True)
+    deadline: date | None = Field(default=None)
+    reminder_days: int = Field(default=3)
+    current_version_id: int | None = Field(default=None)
+    created_by: int | None = Field(default=None, foreign_key="employee.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PolicyVersion(SQLModel, table=True):
+    """One published version of a policy: its exact bytes and their SHA-256. Append-only."""
+
+    __tablename__ = "policy_version"
+    __table_args__ = (sa.UniqueConstraint("policy_id", "number", name="uq_policy_version_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(foreign_key="policy.id", index=True)
+    number: int
+    title_zh: str = Field(max_length=120)
+    title_en: str = Field(default="", max_length=120)
+    body_kind: str = Field(max_length=8)
+    content: bytes = Field(sa_type=sa.LargeBinary)
+    content_sha256: str = Field(max_length=64)
+    file_name: str = Field(default="", max_length=120)
+    requires_ack: bool = Field(default=True)
+    deadline: date | None = Field(default=None)
+    published_at: datetime = Field(sa_type=UTCDateTime)
+    published_by: int | None = Field(default=None, foreign_key="employee.id")
+
+
+class PolicyAssignment(SQLModel, table=True):
+    """One person asked to read (and sign) one version; the reminder bookkeeping lives here,
+    the proof of signing in :class:`Signature`."""
+
+    __tablename__ = "policy_assignment"
+    __table_args__ = (sa.UniqueConstraint("version_id", "employee_id", name="uq_policy_assignment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="policy_version.id", index=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    assigned_at: datetime = Field(sa_type=UTCDateTime)
+    due_date: date | None = Field(default=None)
+    signature_id: int | None = Field(default=None, foreign_key="signature.id")
+    last_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deadline_notice_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Signature(SQLModel, table=True):
+    """签名确认: a statement signed by one employee (typed name, drawn signature, fresh
+    re-authentication), bound to the hash of what was signed, with its PDF receipt. Append-only."""
+
+    __tablename__ = "signature"
+    __table_args__ = (sa.Index("ix_signature_subject", "subject", "subject_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=24)  # policy_version | service_address
+    subject_id: int
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    content_sha256: str = Field(max_length=64)
+    statement: str = Field(sa_type=sa.Text)
+    typed_name: str = Field(max_length=64)
+    image: bytes = Field(sa_type=sa.LargeBinary)
+    image_sha256: str = Field(max_length=64)
+    method: str = Field(max_length=16)  # totp | password
+    signed_at: datetime = Field(sa_type=UTCDateTime)
+    session_id: int | None = Field(default=None)
+    ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=255)
+    record_sha256: str = Field(max_length=64)
+    receipt: bytes = Field(sa_type=sa.LargeBinary)
+    receipt_sha256: str = Field(max_length=64)
+    verify_token: str = Field(max_length=32, unique=True)
+
+
+class ReAuthentication(SQLModel, table=True):
+    """A fresh proof of identity inside a signed-in session (TOTP code or password), good for
+    one signature or contact change within a few minutes."""
+
+    __tablename__ = "reauthentication"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="user_account.id", index=True)
+    session_id: int | None = Field(default=None)
+    method: str = Field(max_length=16)
+    at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_for: str = Field(default="", max_length=40)
+
+
+class ContactChange(SQLModel, table=True):
+    """联系方式变更记录: one field of one employee's contact details, before and after, who
+    changed it and how. Append-only."""
+
+    __tablename__ = "contact_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    field: str = Field(max_length=32)
+    before: str = Field(default="", max_length=254)
+    after: str = Field(default="", max_length=254)
+    how: str = Field(max_length=12)  # self | hr | import
+    actor_id: int | None = Field(default=None, foreign_key="employee.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ContactCode(SQLModel, table=True):
+    """A one-time code sent to a new mobile number or email address before it replaces the old."""
+
+    __tablename__ = "contact_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    field: str = Field(max_length=16)  # phone | email
+    new_value: str = Field(max_length=254)
+    code_hash: str = Field(max_length=64)
+    message_id: int | None = Field(default=None)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    attempts: int = Field(default=0)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ServiceConfirmation(SQLModel, table=True):
+    """送达地址确认书: the contact details and the channels an employee confirmed for formal
+    notices, signed. Versioned per employee, append-only; the latest one counts."""
+
+    __tablename__ = "service_confirmation"
+    __table_args__ = (sa.UniqueConstraint("employee_id", "number", name="uq_service_confirmation_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    number: int
+    signature_id: int = Field(foreign_key="signature.id")
+    channels: str = Field(max_length=64)  # comma-separated: inapp,wecom,sms,email,post
+    snapshot_json: str = Field(sa_type=sa.Text)
+    confirmed_at: datetime = Field(sa_type=UTCDateTime)

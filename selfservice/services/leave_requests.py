@@ -6,7 +6,6 @@ this module registers the two leave workflows and applies their outcomes to the 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,7 +31,7 @@ from selfservice.persistence.models import (
     LeaveType,
     UserAccount,
 )
-from selfservice.services import absence_streaks, approvals, audit, leave_balances, work_calendar
+from selfservice.services import absence_streaks, approvals, audit, file_links, leave_balances, work_calendar
 from selfservice.services.notifications import notify_many
 from selfservice.settings import get_settings
 
@@ -172,29 +171,17 @@ def _may_view_request(session: Session, actor: Actor, request: LeaveRequest) -> 
     )
 
 
-def _link_mac(attachment_id: int, account_id: int, expires: int) -> str:
-    key = ("attachment:" + get_settings().secret_key).encode()
-    return hmac.new(key, f"{attachment_id}.{account_id}.{expires}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
 def attachment_link(attachment_id: int, actor: Actor, now: datetime) -> str:
     """A short-lived URL for one viewer (an <img> cannot send our session token)."""
-    expires = int(now.timestamp()) + LINK_SECONDS
-    return f"/files/attachment/{attachment_id}?a={actor.account_id}&e={expires}&m={_link_mac(attachment_id, actor.account_id, expires)}"
+    return file_links.link("attachment", attachment_id, actor, now, LINK_SECONDS)
 
 
 def open_attachment(session: Session, attachment_id: int, account_id: int, expires: int, mac: str, now: datetime) -> tuple[bytes, str, str]:
     """The bytes behind a link, re-checking that its account may still see the request."""
-    if expires < now.timestamp() or not hmac.compare_digest(_link_mac(attachment_id, account_id, expires), mac):
-        raise NotPermitted()
-    account = session.get(UserAccount, account_id)
+    viewer = file_links.account_of(session, "attachment", attachment_id, account_id, expires, mac, now)
     row = session.get(LeaveAttachment, attachment_id)
-    if account is None or not account.active or row is None:
-        raise NotPermitted()
-    from selfservice.services.auth import actor_of
-
-    request = session.get(LeaveRequest, row.request_id)
-    if request is None or not _may_view_request(session, actor_of(account), request):
+    request = session.get(LeaveRequest, row.request_id) if row is not None else None
+    if row is None or request is None or not _may_view_request(session, viewer, request):
         raise NotPermitted()
     return _path(row.sha256).read_bytes(), row.content_type, row.original_name
 
