@@ -7,7 +7,7 @@ import reflex as rx
 from selfservice import api
 from selfservice.jobs import scheduler
 from selfservice.ui import routes
-from selfservice.ui.pages import attendance_panels  # noqa: F401  (registers the attendance panels of /hr)
+from selfservice.ui.pages import attendance_panels, policy_panels  # noqa: F401  (register their panels of /hr)
 from selfservice.ui.pages.approvals import ApprovalsState, approvals_page
 from selfservice.ui.pages.attendance import EmployeeAttendanceState, MyAttendanceState, employee_attendance_page, my_attendance_page
 from selfservice.ui.pages.attendance_settings import AttendanceSettingsState, attendance_settings_page
@@ -26,7 +26,9 @@ from selfservice.ui.pages.leave_calendar import LeaveCalendarState, leave_calend
 from selfservice.ui.pages.leave_settings import LeaveSettingsState, leave_settings_page
 from selfservice.ui.pages.login import LoginState, login_page
 from selfservice.ui.pages.message_link import LinkState, link_page
+from selfservice.ui.pages.my_policies import MyPoliciesState, PolicyReadState, VerifyState, my_policies_page, policy_read_page, verify_page
 from selfservice.ui.pages.outbox import OutboxState, outbox_page
+from selfservice.ui.pages.policies import PoliciesState, PolicyEditState, policies_page, policy_edit_page
 from selfservice.ui.pages.security import SecurityState, security_page
 from selfservice.ui.pages.team import TeamState, team_page
 
@@ -60,6 +62,11 @@ PAGES = (
     (routes.ATTENDANCE_SOURCES, sources_page, SourcesState.load),
     (routes.ATTENDANCE_SETTINGS, attendance_settings_page, AttendanceSettingsState.load),
     (routes.TEAM, team_page, TeamState.load),
+    (routes.POLICIES, policies_page, PoliciesState.load),
+    (routes.POLICY_EDIT, policy_edit_page, PolicyEditState.load),
+    (routes.POLICIES_MINE, my_policies_page, MyPoliciesState.load),
+    (routes.POLICY_READ, policy_read_page, PolicyReadState.load),
+    (routes.VERIFY, verify_page, VerifyState.load),
 )
 for route, component, on_load in PAGES:
     app.add_page(component, route=route, title="selfservice", on_load=on_load)

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pyotp
 from sqlmodel import Session, select
 
 from selfservice.auth import secrets as sec
 from selfservice.domain.actor import SYSTEM
-from selfservice.persistence.models import ApprovalInstance, ApprovalStep, Department, Employee, UserAccount
+from selfservice.persistence.models import ApprovalInstance, ApprovalStep, Department, Employee, Policy, PolicyAssignment, UserAccount
 from selfservice.services import audit
 from selfservice.settings import get_settings
 
@@ -126,6 +127,7 @@ def load_demo(session: Session, today: date | None = None, workflows: bool = Tru
         _demo_messages(session, employees, now)
         _demo_leave_requests(session, employees, today, now)
         _demo_attendance(session, employees, today, now)
+        _demo_policies(session, employees, today, now)
     return len(PEOPLE)
 
 
@@ -405,3 +407,130 @@ def _demo_attendance(session: Session, employees: dict[str, Employee], today: da
     approvals.decide(session, actor_of(accounts[employees["E1003"].id]), step.id, True, "已电话核实，注意休息", at(w1, 16, 30))  # type: ignore[index, union-attr]
     # ... and today's: 周杰 is reminded, 徐强 and 程露 reach three days (red), 程露 goes to HR.
     absence_watch.scan(session, SYSTEM, scan_day, at(scan_day, 10), trigger="schedule", run_key=f"schedule:{scan_day.isoformat()}")
+
+
+HANDBOOK_V1 = """# 员工手册 / Employee handbook
+
+## 一、考勤 / Attendance
+
+1. 工作时间为周一至周五 9:00–18:00，以打卡记录为准。
+2. 未打卡且未请假的工作日记为缺勤；**连续旷工三个工作日**，视为严重违反规章制度，公司可依法解除劳动合同。
+
+## 二、请假 / Leave
+
+请假须事先通过员工自助系统申请，经审批后方可休假；因突发情况无法事先申请的，应在当日告知直属领导并于返岗后补办。
+"""
+
+HANDBOOK_V2 = (
+    HANDBOOK_V1
+    + """
+## 三、联系方式 / Contact details
+
+员工应保证在员工自助系统中登记的手机、邮箱和送达地址真实有效；如有变更，应在 **3 日内** 更新。公司向上述地址发送的通知即视为送达。
+"""
+)
+
+ATTENDANCE_RULES = """# 考勤管理制度 / Attendance rules
+
+- 上班、下班各打卡一次；漏打卡须在 3 个工作日内说明。
+- 连续 2 个工作日无打卡且无请假，系统将提醒本人；3 个工作日仍未联系，转人力资源部跟进。
+"""
+
+
+def _demo_sign(session: Session, employee: Employee, version_id: int, moment: datetime) -> None:
+    """Sign as the employee would: a session, a fresh re-authentication, a drawn signature."""
+    from selfservice.services import policies, reauth, signatures
+    from selfservice.services.auth import _new_session, resolve
+
+    account = session.exec(select(UserAccount).where(UserAccount.employee_id == employee.id)).one()
+    actor = resolve(session, _new_session(session, account, "full", moment, "demo"), moment)
+    assert actor is not None
+    secret = pyotp.TOTP(DEMO_TOTP[account.username]).at(moment) if account.username in DEMO_TOTP else DEMO_PASSWORD
+    reauth.confirm(session, actor, secret, moment)
+    context = signatures.Context(ip="10.0.8.23", user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) wxwork/4.1")
+    policies.sign(session, actor, version_id, employee.name, demo_signature(employee.name_en), context, moment)
+
+
+def demo_signature(seed: str) -> str:
+    """A handwriting-like stroke as the signature pad would send it (a PNG data URL)."""
+    import base64
+    import io
+    import math
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (330, 160), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(image)
+    phase = sum(map(ord, seed)) % 7
+    points = [(20 + i * 5, 80 + 35 * math.sin((i + phase) / 3.0) * math.cos(i / 11.0)) for i in range(58)]
+    pen.line(points, fill=(30, 27, 75, 255), width=3, joint="curve")
+    pen.line([(40, 120), (290, 112)], fill=(30, 27, 75, 255), width=2)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _demo_policies(session: Session, employees: dict[str, Employee], today: date, now: datetime) -> None:
+    """员工手册 v1 → v2 with most people signed; 考勤管理制度 v1 with a few overdue."""
+    from selfservice.services import policies
+    from selfservice.services.auth import actor_of
+
+    hr = actor_of(session.exec(select(UserAccount).where(UserAccount.username == "hr01")).one())
+    handbook = policies.save_draft(
+        session,
+        hr,
+        None,
+        {"title_zh": "员工手册", "title_en": "Employee handbook", "body_markdown": HANDBOOK_V1, "audience": "everyone"},
+        now - timedelta(days=60),
+    )
+    policies.publish(session, hr, handbook, now - timedelta(days=60))
+    session.flush()
+    v1 = session.get(Policy, handbook).current_version_id  # type: ignore[union-attr]
+    for index, employee in enumerate(list(employees.values())[:6]):
+        _demo_sign(session, employee, v1, now - timedelta(days=59, hours=index))  # type: ignore[arg-type]
+    policies.save_draft(
+        session,
+        hr,
+        handbook,
+        {
+            "title_zh": "员工手册",
+            "title_en": "Employee handbook",
+            "body_markdown": HANDBOOK_V2,
+            "audience": "everyone",
+            "deadline": (today + timedelta(days=7)).isoformat(),
+        },
+        now - timedelta(days=20),
+    )
+    policies.publish(session, hr, handbook, now - timedelta(days=20))
+    session.flush()
+    v2 = session.get(Policy, handbook).current_version_id  # type: ignore[union-attr]
+    unsigned_v2 = {"E1005", "E2006", "E3004", "E3009", "E4005"}
+    for index, (no, employee) in enumerate(employees.items()):
+        if no not in unsigned_v2:
+            _demo_sign(session, employee, v2, now - timedelta(days=19, hours=-index % 9, minutes=index * 7))  # type: ignore[arg-type]
+    rules = policies.save_draft(
+        session,
+        hr,
+        None,
+        {
+            "title_zh": "考勤管理制度",
+            "title_en": "Attendance rules",
+            "body_markdown": ATTENDANCE_RULES,
+            "audience": "departments",
+            "audience_ids": [employees["E3001"].department_id, employees["E2001"].department_id],
+            "deadline": (today - timedelta(days=3)).isoformat(),
+            "reminder_days": 3,
+        },
+        now - timedelta(days=14),
+    )
+    policies.publish(session, hr, rules, now - timedelta(days=14))  # its deadline, 3 days ago, has passed since
+    session.flush()
+    version_id = session.get(Policy, rules).current_version_id  # type: ignore[union-attr]
+    overdue = {"E3005", "E3010", "E2008"}
+    assigned = session.exec(select(PolicyAssignment.employee_id).where(PolicyAssignment.version_id == version_id)).all()
+    by_id = {e.id: e for e in employees.values()}
+    for index, employee_id in enumerate(assigned):
+        employee = by_id[employee_id]
+        if employee.employee_no not in overdue:
+            _demo_sign(session, employee, version_id, now - timedelta(days=12, hours=index % 5))  # type: ignore[arg-type]
+    policies.remind_due(session, now)

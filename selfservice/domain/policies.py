@@ -130,7 +130,7 @@ def check_draft(draft: Draft, today: date, has_pdf: bool) -> None:
     if draft.deadline is not None and draft.deadline < today:
         raise ValidationFailed("policy.deadline_past", field="deadline")
     if not 1 <= draft.reminder_days <= 60:
-        raise ValidationFailed("policy.reminder_days", field="reminder_days")
+        raise ValidationFailed("policy.reminder_days_range", field="reminder_days")
 
 
 def statement(title_zh: str, title_en: str, number: int, published: date) -> str:

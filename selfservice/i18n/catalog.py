@@ -741,9 +741,9 @@ EN: dict[str, str] = {
 
 def _merge() -> None:
     """Workflow catalogues live beside this one; each key is defined once."""
-    from selfservice.i18n import attendance
+    from selfservice.i18n import attendance, policies
 
-    for base, extra in ((ZH, attendance.ZH), (EN, attendance.EN)):
+    for base, extra in ((ZH, attendance.ZH), (EN, attendance.EN), (ZH, policies.ZH), (EN, policies.EN)):
         clash = set(base) & set(extra)
         assert not clash, f"keys defined twice: {sorted(clash)}"
         base.update(extra)

@@ -208,7 +208,7 @@ def _draft_of(raw: Mapping[str, Any]) -> rules.Draft:
     try:
         reminder_days = int(raw.get("reminder_days") or 3)
     except (TypeError, ValueError):
-        raise ValidationFailed("policy.reminder_days", field="reminder_days") from None
+        raise ValidationFailed("policy.reminder_days_range", field="reminder_days") from None
     return rules.Draft(
         title_zh=text("title_zh").strip(),
         title_en=text("title_en").strip(),
@@ -332,7 +332,7 @@ def _assign(session: Session, actor: Actor | None, version: PolicyVersion, peopl
             "due_zh": due_zh,
             "due_en": due_en,
         }
-        items.append((row.employee_id, params, f"/policies/mine/{version.id}"))
+        items.append((row.employee_id, params, f"/policies/read?v={version.id}"))
     template = "policy.published" if version.requires_ack else "policy.published_fyi"
     notify_each(session, actor, items, "policy", template, _channels(session), now, requires_ack=False)
     return len(rows)
@@ -535,7 +535,7 @@ def reading(session: Session, actor: Actor, version_id: int, now: datetime) -> R
         latest_id=(policy.current_version_id or 0) if policy else 0,
         signed_at=local_text(signature.signed_at) if signature else "",
         receipt_url=file_links.link("receipt", signature.id, actor, now) if signature else "",  # type: ignore[arg-type]
-        verify_url=f"/verify/{signature.verify_token}" if signature else "",
+        verify_url=f"/verify?t={signature.verify_token}" if signature else "",
         due=assignment.due_date.isoformat() if assignment and assignment.due_date else "",
     )
 
@@ -632,14 +632,14 @@ def remind_due(session: Session, now: datetime) -> dict[str, int]:
         if assignment.due_date is not None and assignment.due_date < today and assignment.deadline_notice_at is None:
             due_zh, due_en = assignment.due_date.isoformat(), assignment.due_date.isoformat()
             params = {**_params(version, None), "due_zh": due_zh, "due_en": due_en}
-            overdue.append((employee.id, params, f"/policies/mine/{version.id}"))
+            overdue.append((employee.id, params, f"/policies/read?v={version.id}"))
             if employee.manager_id:
                 managers.append((employee.manager_id, {**params, "name": employee.name, "employee_no": employee.employee_no}, ""))
             assignment.deadline_notice_at = now
             assignment.last_reminded_at = now
             session.add(assignment)
         elif last <= now - timedelta(days=policy.reminder_days):
-            reminders.append((employee.id, _params(version, assignment.due_date), f"/policies/mine/{version.id}"))
+            reminders.append((employee.id, _params(version, assignment.due_date), f"/policies/read?v={version.id}"))
             assignment.last_reminded_at = now
             session.add(assignment)
     channels = _channels(session)
@@ -665,7 +665,7 @@ def remind_now(session: Session, actor: Actor, version_id: int, employee_ids: li
     open_rows = [row for row in _open_assignments(session, [version_id]) if not employee_ids or row[3].id in set(employee_ids)]
     items = []
     for assignment, version, _policy, employee in open_rows:
-        items.append((employee.id, _params(version, assignment.due_date), f"/policies/mine/{version.id}"))
+        items.append((employee.id, _params(version, assignment.due_date), f"/policies/read?v={version.id}"))
         assignment.last_reminded_at = now
         session.add(assignment)
     notify_each(session, actor, items, "policy", "policy.reminder", _channels(session), now)  # type: ignore[arg-type]

@@ -77,7 +77,7 @@ def _fields(row: Signature) -> dict[str, object]:
 
 
 def verify_url(token: str) -> str:
-    return f"{get_settings().public_url}/verify/{token}"
+    return f"{get_settings().public_url}/verify?t={token}"
 
 
 def sign(
@@ -219,7 +219,7 @@ def verify(session: Session, token: str) -> Verification:
     logged = json.loads(entry.after_json or "{}") if entry is not None else {}
     checks = (
         Check("verify.document", document is not None and hashlib.sha256(document.content).hexdigest() == row.content_sha256),
-        Check("verify.record", rules.record_hash(_fields(row)) == row.record_sha256),
+        Check("verify.record_check", rules.record_hash(_fields(row)) == row.record_sha256),
         Check("verify.image", hashlib.sha256(row.image).hexdigest() == row.image_sha256),
         Check("verify.receipt", hashlib.sha256(row.receipt).hexdigest() == row.receipt_sha256),
         Check("verify.audit", logged.get("record_sha256") == row.record_sha256 and logged.get("receipt_sha256") == row.receipt_sha256),

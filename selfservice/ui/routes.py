@@ -23,6 +23,11 @@ ATTENDANCE_EMPLOYEE = "/attendance/employee"
 ATTENDANCE_SOURCES = "/attendance/sources"
 ATTENDANCE_SETTINGS = "/attendance/settings"
 TEAM = "/team"
+POLICIES = "/policies"
+POLICY_EDIT = "/policies/edit"
+POLICIES_MINE = "/policies/mine"
+POLICY_READ = "/policies/read"
+VERIFY = "/verify"
 
 
 def landing(role: str) -> str:

@@ -9,7 +9,7 @@ import reflex as rx
 
 from selfservice.domain.actor import Actor
 from selfservice.i18n import t
-from selfservice.services import auth, employees, notifications
+from selfservice.services import auth, employees, notifications, policies
 from selfservice.ui import routes
 from selfservice.ui.guard import handler, now, resolve_actor_sync, run
 
@@ -22,6 +22,7 @@ class SessionState(rx.State):
     me_name: str = ""
     me_role: str = ""
     unread: int = 0
+    to_sign: int = 0  # policies waiting for this person's signature (the header's badge)
 
     @rx.var
     def is_manager_plus(self) -> bool:
@@ -44,6 +45,7 @@ class SessionState(rx.State):
         self.me_name = view.name_en if self.lang == "en" and view.name_en else view.name
         self.me_role = actor.role.value
         self.unread = await run(notifications.unread_count, actor)
+        self.to_sign = await run(policies.to_sign_count, actor)
 
     @handler(public=True)
     async def toggle_language(self):

@@ -37,6 +37,24 @@ def inbox_button() -> rx.Component:
     )
 
 
+def to_sign_button() -> rx.Component:
+    """Policies waiting for a signature: shown only while there are some."""
+    return rx.cond(
+        SessionState.to_sign > 0,
+        rx.link(
+            rx.button(
+                rx.icon("signature", size=18),
+                rx.badge(SessionState.to_sign, color_scheme="amber", variant="solid", radius="full", id="to-sign-badge"),
+                variant="soft",
+                size="2",
+                aria_label=T("nav.policies_mine"),
+            ),
+            href=routes.POLICIES_MINE,
+            id="nav-to-sign-button",
+        ),
+    )
+
+
 def _item(label: str, href: str, test_id: str) -> rx.Component:
     return rx.menu.item(rx.link(T(label), href=href, underline="none", color="inherit", width="100%"), id=test_id)
 
@@ -49,6 +67,7 @@ def menu() -> rx.Component:
             _item("nav.home", routes.HOME, "nav-home"),
             _item("nav.inbox", routes.INBOX, "nav-inbox"),
             _item("nav.attendance", routes.ATTENDANCE, "nav-attendance"),
+            _item("nav.policies_mine", routes.POLICIES_MINE, "nav-policies-mine"),
             rx.cond(SessionState.is_manager_plus, _item("nav.team", routes.TEAM, "nav-team")),
             _item("nav.leave", routes.LEAVE, "nav-leave"),
             _item("nav.approvals", routes.APPROVALS, "nav-approvals"),
@@ -57,6 +76,7 @@ def menu() -> rx.Component:
             rx.cond(SessionState.is_hr_plus, _item("nav.leave_settings", routes.LEAVE_SETTINGS, "nav-leave-settings")),
             rx.cond(SessionState.is_manager_plus, _item("nav.directory", routes.DIRECTORY, "nav-directory")),
             rx.cond(SessionState.is_hr_plus, _item("nav.import", routes.IMPORT, "nav-import")),
+            rx.cond(SessionState.is_hr_plus, _item("nav.policies", routes.POLICIES, "nav-policies")),
             rx.cond(SessionState.is_hr_plus, _item("nav.outbox", routes.OUTBOX, "nav-outbox")),
             rx.cond(SessionState.is_hr_plus, _item("nav.attendance_sources", routes.ATTENDANCE_SOURCES, "nav-attendance-sources")),
             rx.cond(SessionState.is_hr_plus, _item("nav.attendance_settings", routes.ATTENDANCE_SETTINGS, "nav-attendance-settings")),
@@ -71,13 +91,19 @@ def menu() -> rx.Component:
 def header(signed_in: bool = True) -> rx.Component:
     return rx.hstack(
         rx.link(
-            rx.hstack(rx.icon("shield-check", size=22), rx.text(T("app.name"), weight="bold", size="4"), align="center", spacing="2"),
+            rx.hstack(
+                rx.icon("shield-check", size=22),
+                rx.text(T("app.name"), weight="bold", size="4", white_space="nowrap", class_name="app-name"),
+                align="center",
+                spacing="2",
+            ),
             href=routes.HOME if signed_in else routes.LOGIN,
             underline="none",
             color="inherit",
         ),
         rx.spacer(),
         language_button(),
+        to_sign_button() if signed_in else rx.fragment(),
         inbox_button() if signed_in else rx.fragment(),
         menu() if signed_in else rx.fragment(),
         align="center",

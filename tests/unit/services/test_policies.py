@@ -61,7 +61,7 @@ def test_publishing_freezes_the_bytes_and_asks_everyone(demo, now):
     assigned = demo.exec(select(sa.func.count()).select_from(PolicyAssignment).where(PolicyAssignment.version_id == version.id)).one()
     assert assigned == active
     messages = demo.exec(select(NotificationMessage).where(NotificationMessage.kind == "policy")).all()
-    assert len(messages) == active and all(m.link_path == f"/policies/mine/{version.id}" for m in messages)
+    assert len(messages) == active and all(m.link_path == f"/policies/read?v={version.id}" for m in messages)
     with pytest.raises(sa.exc.DatabaseError):
         demo.execute(sa.text("UPDATE policy_version SET content = :c WHERE id = :i"), {"c": b"changed", "i": version.id})
     demo.rollback()
