@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pyotp
 from sqlmodel import Session, select
 
 from selfservice.auth import secrets as sec
@@ -438,15 +437,17 @@ ATTENDANCE_RULES = """# 考勤管理制度 / Attendance rules
 
 
 def _demo_sign(session: Session, employee: Employee, version_id: int, moment: datetime) -> None:
-    """Sign as the employee would: a session, a fresh re-authentication, a drawn signature."""
-    from selfservice.services import policies, reauth, signatures
+    """Sign as the employee did: in a session, after re-authenticating, with a drawn signature.
+    (The demo records the past re-authentication instead of checking a password 100 times.)"""
+    from selfservice.persistence.models import ReAuthentication
+    from selfservice.services import policies, signatures
     from selfservice.services.auth import _new_session, resolve
 
     account = session.exec(select(UserAccount).where(UserAccount.employee_id == employee.id)).one()
     actor = resolve(session, _new_session(session, account, "full", moment, "demo"), moment)
     assert actor is not None
-    secret = pyotp.TOTP(DEMO_TOTP[account.username]).at(moment) if account.username in DEMO_TOTP else DEMO_PASSWORD
-    reauth.confirm(session, actor, secret, moment)
+    method = "totp" if account.totp_enabled else "password"
+    session.add(ReAuthentication(account_id=account.id, session_id=actor.session_id, method=method, at=moment - timedelta(seconds=40)))  # type: ignore[arg-type]
     context = signatures.Context(ip="10.0.8.23", user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) wxwork/4.1")
     policies.sign(session, actor, version_id, employee.name, demo_signature(employee.name_en), context, moment)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-12-01 12:37:06.437182
+Create Date: 2026-12-01 13:07:37.571355
 """
 
 from typing import Sequence, Union
@@ -19,8 +19,8 @@ down_revision: Union[str, None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-# Published versions, signatures, contact history and service confirmations are evidence.
-APPEND_ONLY = ("policy_version", "signature", "contact_change", "service_confirmation")
+# Published versions, signatures and their receipts, contact history and service confirmations are evidence.
+APPEND_ONLY = ("policy_version", "signature", "signature_receipt", "contact_change", "service_confirmation")
 
 
 def upgrade() -> None:
@@ -78,6 +78,20 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['created_by'], ['employee.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('service_confirmation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('employee_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('channels', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('snapshot_json', sa.Text(), nullable=False),
+    sa.Column('confirmed_at', selfservice.persistence.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['employee_id'], ['employee.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('employee_id', 'number', name='uq_service_confirmation_number')
+    )
+    with op.batch_alter_table('service_confirmation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_confirmation_employee_id'), ['employee_id'], unique=False)
+
     op.create_table('signature',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
@@ -93,9 +107,14 @@ def upgrade() -> None:
     sa.Column('session_id', sa.Integer(), nullable=True),
     sa.Column('ip', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('user_agent', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('signer_name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('employee_no', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('heading_zh', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('heading_en', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('document_zh', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('document_en', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('extra_json', sa.Text(), nullable=False),
     sa.Column('record_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('receipt', sa.LargeBinary(), nullable=False),
-    sa.Column('receipt_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('verify_token', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.ForeignKeyConstraint(['employee_id'], ['employee.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -141,22 +160,16 @@ def upgrade() -> None:
     with op.batch_alter_table('reauthentication', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reauthentication_account_id'), ['account_id'], unique=False)
 
-    op.create_table('service_confirmation',
+    op.create_table('signature_receipt',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('employee_id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('signature_id', sa.Integer(), nullable=False),
-    sa.Column('channels', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('snapshot_json', sa.Text(), nullable=False),
-    sa.Column('confirmed_at', selfservice.persistence.models.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['employee_id'], ['employee.id'], ),
+    sa.Column('pdf', sa.LargeBinary(), nullable=False),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', selfservice.persistence.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['signature_id'], ['signature.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('employee_id', 'number', name='uq_service_confirmation_number')
+    sa.UniqueConstraint('signature_id')
     )
-    with op.batch_alter_table('service_confirmation', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_service_confirmation_employee_id'), ['employee_id'], unique=False)
-
     op.create_table('policy_assignment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -215,10 +228,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_policy_assignment_employee_id'))
 
     op.drop_table('policy_assignment')
-    with op.batch_alter_table('service_confirmation', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_service_confirmation_employee_id'))
-
-    op.drop_table('service_confirmation')
+    op.drop_table('signature_receipt')
     with op.batch_alter_table('reauthentication', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reauthentication_account_id'))
 
@@ -232,6 +242,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_signature_employee_id'))
 
     op.drop_table('signature')
+    with op.batch_alter_table('service_confirmation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_confirmation_employee_id'))
+
+    op.drop_table('service_confirmation')
     op.drop_table('policy')
     with op.batch_alter_table('contact_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_code_employee_id'))

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from selfservice.jobs import attendance
+from selfservice.jobs import attendance, policies
 from selfservice.jobs.dispatcher import Dispatcher
 from selfservice.jobs.leader import LeaderLock
 from selfservice.settings import get_settings
@@ -90,6 +90,7 @@ def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
     scheduler.add_job(attendance.scan_tick, "interval", seconds=60, id="attendance.scan", max_instances=1, coalesce=True)
     scheduler.add_job(attendance.forward_tick, "interval", minutes=5, id="attendance.forward", max_instances=1, coalesce=True)
     scheduler.add_job(attendance.pull_tick, "interval", minutes=10, id="attendance.wecom_pull", max_instances=1, coalesce=True)
+    scheduler.add_job(policies.policy_tick, "interval", minutes=30, id="policies.remind", max_instances=1, coalesce=True)
     heartbeat = os.environ.get("SELFSERVICE_HEARTBEAT_FILE")
     if heartbeat:
         scheduler.add_job(

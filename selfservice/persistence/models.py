@@ -627,7 +627,7 @@ class PolicyAssignment(SQLModel, table=True):
 
 class Signature(SQLModel, table=True):
     """签名确认: a statement signed by one employee (typed name, drawn signature, fresh
-    re-authentication), bound to the hash of what was signed, with its PDF receipt. Append-only."""
+    re-authentication), bound to the hash of what was signed. Append-only."""
 
     __tablename__ = "signature"
     __table_args__ = (sa.Index("ix_signature_subject", "subject", "subject_id"),)
@@ -646,10 +646,28 @@ class Signature(SQLModel, table=True):
     session_id: int | None = Field(default=None)
     ip: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=255)
+    signer_name: str = Field(max_length=64)  # as on the record when signing (the receipt prints these)
+    employee_no: str = Field(max_length=32)
+    heading_zh: str = Field(max_length=64)
+    heading_en: str = Field(max_length=64)
+    document_zh: str = Field(max_length=200)
+    document_en: str = Field(max_length=200)
+    extra_json: str = Field(default="[]", sa_type=sa.Text)  # further (label, value) lines of the receipt
     record_sha256: str = Field(max_length=64)
-    receipt: bytes = Field(sa_type=sa.LargeBinary)
-    receipt_sha256: str = Field(max_length=64)
     verify_token: str = Field(max_length=32, unique=True)
+
+
+class SignatureReceipt(SQLModel, table=True):
+    """The PDF receipt of a signature (签名回执), made from the record the first time it is
+    asked for (rendering it takes a few hundred milliseconds) and kept byte for byte. Append-only."""
+
+    __tablename__ = "signature_receipt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    signature_id: int = Field(foreign_key="signature.id", unique=True)
+    pdf: bytes = Field(sa_type=sa.LargeBinary)
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ReAuthentication(SQLModel, table=True):
@@ -709,8 +727,7 @@ class ServiceConfirmation(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     employee_id: int = Field(foreign_key="employee.id", index=True)
-    number: int
-    signature_id: int = Field(foreign_key="signature.id")
+    number: int  # the signature is the one with subject "service_address" and this row's id
     channels: str = Field(max_length=64)  # comma-separated: inapp,wecom,sms,email,post
     snapshot_json: str = Field(sa_type=sa.Text)
     confirmed_at: datetime = Field(sa_type=UTCDateTime)

@@ -260,6 +260,9 @@ def create(session: Session, actor: Actor, raw: Mapping[str, Any], password: str
     session.add(account)
     session.flush()
     audit.append(session, actor, "employee.created", "employee", employee.id, after=_snapshot(employee) | {"role": account.role}, at=now)
+    from selfservice.services import contacts
+
+    contacts.record_initial(session, actor, [_snapshot(employee)], contacts.HOW_HR, now or datetime.now().astimezone())
     return employee.id  # type: ignore[return-value]
 
 
@@ -316,9 +319,18 @@ def update(session: Session, actor: Actor, employee_id: int, raw: Mapping[str, A
     before = _snapshot(employee) | {"role": account.role if account else None}
     employee.name, employee.name_en, employee.position = draft.name, draft.name_en, draft.position
     employee.department_id, employee.manager_id = department_id, manager_id
-    employee.hire_date, employee.phone, employee.email = draft.hire_date, draft.phone, draft.email
-    employee.wecom_userid = draft.wecom_userid
+    employee.hire_date = draft.hire_date
     employee.updated_at = now or datetime.now().astimezone()
+    from selfservice.services import contacts  # the contact history: field, before, after, by HR
+
+    contacts.record_changes(
+        session,
+        actor,
+        employee,
+        {"phone": draft.phone, "email": draft.email, "wecom_userid": draft.wecom_userid},
+        contacts.HOW_HR,
+        employee.updated_at,
+    )
     if account is not None:
         account.role = draft.role.value
         session.add(account)
@@ -396,6 +408,8 @@ def import_file(
 ) -> ImportResult:
     """Validate the whole file; import every row in one transaction, or none if any row is bad."""
     _require_hr(actor)
+    from selfservice.services import contacts  # every imported contact value starts its history
+
     settings = get_settings()
     progress = progress or ImportProgress()
     if len(data) > settings.import_max_bytes:
@@ -445,6 +459,14 @@ def import_file(
             ],
         ).all()
         ids.update({no: id_ for id_, no in inserted})
+        new_ids = {no: id_ for id_, no in inserted}
+        contacts.record_initial(
+            session,
+            actor,
+            [{"id": new_ids[d.employee_no], "phone": d.phone, "email": d.email, "wecom_userid": d.wecom_userid} for d in batch],
+            contacts.HOW_IMPORT,
+            now,
+        )
         session.execute(
             sa.insert(account_table),
             [

@@ -26,6 +26,7 @@ from selfservice.services import audit
 from selfservice.settings import get_settings
 
 PAGE_SIZE = 20
+PRIVATE_KINDS = ("contact_code",)  # sent to an address only (a one-time code): never in the in-app inbox
 
 
 def configured_channels(session: Session) -> set[str]:
@@ -86,9 +87,13 @@ def notify_each(
     channels: tuple[str, ...] | list[str],
     now: datetime,
     requires_ack: bool = False,
+    addresses: dict[str, str] | None = None,
 ) -> list[int]:
     """One message of a template to each (recipient, params, link) — e.g. a reminder naming each
-    person's own dates — with the same few statements as :func:`notify_many`."""
+    person's own dates — with the same few statements as :func:`notify_many`.
+
+    ``addresses`` sends to the given address per channel instead of the one on file, and then
+    only there (no in-app copy): a one-time code for a new mobile number or email address."""
     if not items:
         return []
     recipient_ids = [r for r, _, _ in items]
@@ -102,6 +107,8 @@ def notify_each(
     if any(link and (not link.startswith("/") or link.startswith("//") or len(link) > 255) for _, _, link in items):
         raise DomainError("error.invalid")
     wanted = [ChannelName.inapp.value, *(c for c in dict.fromkeys(channels) if c != ChannelName.inapp)]
+    if addresses is not None:
+        wanted = [c for c in wanted if c in addresses and c != ChannelName.inapp]
     if any(channel not in ChannelName.__members__ for channel in wanted):
         raise DomainError("error.invalid")
     settings = get_settings()
@@ -144,7 +151,7 @@ def notify_each(
             delivery = NotificationDelivery(
                 message_id=message.id,  # type: ignore[arg-type]
                 channel=channel,
-                address=_address(channel, employee, account),
+                address=addresses[channel] if addresses is not None else _address(channel, employee, account),
                 status=DeliveryStatus.queued,
                 text_sent=text,
                 text_sha256=rules.sha256_text(text),
@@ -234,7 +241,11 @@ def unread_count(session: Session, actor: Actor) -> int:
     return session.exec(
         select(sa.func.count())
         .select_from(NotificationMessage)
-        .where(NotificationMessage.recipient_id == actor.employee_id, NotificationMessage.read_at.is_(None))  # type: ignore[union-attr]
+        .where(
+            NotificationMessage.recipient_id == actor.employee_id,
+            NotificationMessage.read_at.is_(None),  # type: ignore[union-attr]
+            NotificationMessage.kind.not_in(PRIVATE_KINDS),  # type: ignore[attr-defined]
+        )
     ).one()
 
 
@@ -242,7 +253,7 @@ def inbox(session: Session, actor: Actor, page: int = 1) -> list[InboxRow]:
     """The actor's own messages: unread first, newest first."""
     rows = session.exec(
         select(NotificationMessage)
-        .where(NotificationMessage.recipient_id == actor.employee_id)
+        .where(NotificationMessage.recipient_id == actor.employee_id, NotificationMessage.kind.not_in(PRIVATE_KINDS))  # type: ignore[attr-defined]
         .order_by(NotificationMessage.read_at.is_not(None), NotificationMessage.id.desc())  # type: ignore[union-attr]
         .offset((max(1, page) - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
@@ -255,7 +266,7 @@ def inbox(session: Session, actor: Actor, page: int = 1) -> list[InboxRow]:
 
 def _own_message(session: Session, actor: Actor, message_id: int) -> NotificationMessage:
     message = session.get(NotificationMessage, message_id)
-    if message is None:
+    if message is None or message.kind in PRIVATE_KINDS:
         raise NotFound()
     if message.recipient_id != actor.employee_id:
         raise NotPermitted()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -27,8 +28,10 @@ from selfservice.services import audit, file_links, signatures
 from selfservice.services.absence_streaks import local_today
 from selfservice.services.attendance import local_text
 from selfservice.services.notifications import configured_channels, notify_each
+from selfservice.settings import get_settings
 
 MAX_PDF_BYTES = 20 * 1024 * 1024
+REMIND_FROM, REMIND_UNTIL = 9, 20  # local hours in which reminders go out
 SUBJECT = "policy_version"
 
 
@@ -626,6 +629,8 @@ def remind_due(session: Session, now: datetime) -> dict[str, int]:
     """Every N days (the policy's setting) until signed, and once on the deadline to the
     employee and their manager. Run by the scheduler; each message is in the outbox."""
     today = local_today(now)
+    if not REMIND_FROM <= now.astimezone(ZoneInfo(get_settings().timezone)).hour < REMIND_UNTIL:
+        return {"reminded": 0, "overdue": 0, "managers": 0}  # nobody is woken at night: the next run in the day sends them
     reminders, overdue, managers = [], [], []
     for assignment, version, policy, employee in _open_assignments(session):
         last = assignment.last_reminded_at or assignment.assigned_at

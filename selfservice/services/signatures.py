@@ -2,9 +2,11 @@
 
 ``sign`` is the one way an employee signs anything: the typed name must match the record, the
 drawing must be a real one, a fresh re-authentication of the same session is used up, and the
-stored record (with the SHA-256 of what was signed, of the drawing and of every field) and its
-PDF receipt are written with the audit entry in the caller's transaction. ``verify`` recomputes
-every hash from what is stored, for the page the receipt's QR code opens.
+stored record (with the SHA-256 of what was signed, of the drawing and of every field, the
+signer's name and number as they were) is written with the audit entry in the caller's
+transaction. The PDF receipt is made from that record the first time it is asked for and then
+kept byte for byte (its hash audited). ``verify`` recomputes every hash from what is stored, for
+the page the receipt's QR code opens.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -23,7 +25,7 @@ from selfservice.documents import receipts
 from selfservice.domain import signatures as rules
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import NotFound, NotPermitted
-from selfservice.persistence.models import AuditEntry, Employee, Signature
+from selfservice.persistence.models import AuditEntry, Employee, Signature, SignatureReceipt
 from selfservice.services import audit, reauth
 from selfservice.settings import get_settings
 
@@ -73,6 +75,11 @@ def _fields(row: Signature) -> dict[str, object]:
         "session_id": row.session_id,
         "ip": row.ip,
         "user_agent": row.user_agent,
+        "signer_name": row.signer_name,
+        "employee_no": row.employee_no,
+        "heading": [row.heading_zh, row.heading_en],
+        "document": [row.document_zh, row.document_en],
+        "extra": json.loads(row.extra_json or "[]"),
     }
 
 
@@ -117,38 +124,17 @@ def sign(
         session_id=actor.session_id,
         ip=context.ip[:64],
         user_agent=context.user_agent[:255],
+        signer_name=employee.name,
+        employee_no=employee.employee_no,
+        heading_zh=heading[0][:64],
+        heading_en=heading[1][:64],
+        document_zh=document[0][:200],
+        document_en=document[1][:200],
+        extra_json=json.dumps([list(line) for line in extra], ensure_ascii=False),
         record_sha256="",
-        receipt=b"",
-        receipt_sha256="",
         verify_token=secrets.token_urlsafe(16)[:22],
     )
     row.record_sha256 = rules.record_hash(_fields(row))
-    method_zh, method_en = METHOD_TEXT.get(method, (method, method))
-    row.receipt = receipts.render(
-        receipts.ReceiptData(
-            heading_zh=heading[0],
-            heading_en=heading[1],
-            document_zh=document[0],
-            document_en=document[1],
-            content_sha256=content_sha256,
-            statement=statement,
-            signer_name=employee.name,
-            employee_no=employee.employee_no,
-            typed_name=row.typed_name,
-            signature_png=image,
-            image_sha256=row.image_sha256,
-            method_zh=method_zh,
-            method_en=method_en,
-            signed_at=now,
-            timezone=get_settings().timezone,
-            ip=row.ip,
-            user_agent=row.user_agent,
-            record_sha256=row.record_sha256,
-            verify_url=verify_url(row.verify_token),
-            extra=extra,
-        )
-    )
-    row.receipt_sha256 = hashlib.sha256(row.receipt).hexdigest()
     session.add(row)
     session.flush()
     audit.append(
@@ -157,21 +143,58 @@ def sign(
         "signature.signed",
         "signature",
         row.id,
-        after={**_fields(row), "record_sha256": row.record_sha256, "receipt_sha256": row.receipt_sha256},
+        after={**_fields(row), "record_sha256": row.record_sha256},
         at=now,
     )
     return row
 
 
-def receipt(session: Session, viewer: Actor, signature_id: int) -> tuple[bytes, str]:
-    """The stored PDF receipt, for its signer or HR."""
+def _render(row: Signature) -> bytes:
+    method_zh, method_en = METHOD_TEXT.get(row.method, (row.method, row.method))
+    return receipts.render(
+        receipts.ReceiptData(
+            heading_zh=row.heading_zh,
+            heading_en=row.heading_en,
+            document_zh=row.document_zh,
+            document_en=row.document_en,
+            content_sha256=row.content_sha256,
+            statement=row.statement,
+            signer_name=row.signer_name,
+            employee_no=row.employee_no,
+            typed_name=row.typed_name,
+            signature_png=row.image,
+            image_sha256=row.image_sha256,
+            method_zh=method_zh,
+            method_en=method_en,
+            signed_at=row.signed_at,
+            timezone=get_settings().timezone,
+            ip=row.ip,
+            user_agent=row.user_agent,
+            record_sha256=row.record_sha256,
+            verify_url=verify_url(row.verify_token),
+            extra=tuple(tuple(line) for line in json.loads(row.extra_json or "[]")),
+        )
+    )
+
+
+def receipt(session: Session, viewer: Actor, signature_id: int, now: datetime | None = None) -> tuple[bytes, str]:
+    """The PDF receipt, for its signer or HR: made and kept the first time, the same bytes after."""
     row = session.get(Signature, signature_id)
     if row is None:
         raise NotFound()
     if row.employee_id != viewer.employee_id and not viewer.has_role(Role.hr):
         raise NotPermitted()
     stamp = row.signed_at.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y%m%d-%H%M")
-    return row.receipt, f"receipt-{row.subject}-{row.subject_id}-{stamp}.pdf"
+    name = f"receipt-{row.subject}-{row.subject_id}-{stamp}.pdf"
+    kept = session.exec(select(SignatureReceipt).where(SignatureReceipt.signature_id == signature_id)).first()
+    if kept is not None:
+        return kept.pdf, name
+    pdf = _render(row)
+    kept = SignatureReceipt(signature_id=signature_id, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), created_at=now or datetime.now(UTC))
+    session.add(kept)
+    session.flush()
+    audit.append(session, viewer, "signature.receipt_made", "signature", signature_id, after={"sha256": kept.sha256}, at=kept.created_at)
+    return pdf, name
 
 
 @dataclass(frozen=True)
@@ -221,9 +244,17 @@ def verify(session: Session, token: str) -> Verification:
         Check("verify.document", document is not None and hashlib.sha256(document.content).hexdigest() == row.content_sha256),
         Check("verify.record_check", rules.record_hash(_fields(row)) == row.record_sha256),
         Check("verify.image", hashlib.sha256(row.image).hexdigest() == row.image_sha256),
-        Check("verify.receipt", hashlib.sha256(row.receipt).hexdigest() == row.receipt_sha256),
-        Check("verify.audit", logged.get("record_sha256") == row.record_sha256 and logged.get("receipt_sha256") == row.receipt_sha256),
+        Check("verify.audit", logged.get("record_sha256") == row.record_sha256),
     )
+    kept = session.exec(select(SignatureReceipt).where(SignatureReceipt.signature_id == row.id)).first()
+    if kept is not None:
+        made = session.exec(
+            select(AuditEntry).where(
+                AuditEntry.action == "signature.receipt_made", AuditEntry.entity == "signature", AuditEntry.entity_id == str(row.id)
+            )
+        ).first()
+        noted = json.loads(made.after_json or "{}").get("sha256") if made is not None else None
+        checks += (Check("verify.receipt", hashlib.sha256(kept.pdf).hexdigest() == kept.sha256 == noted),)
     employee = session.get(Employee, row.employee_id)
     return Verification(
         found=True,

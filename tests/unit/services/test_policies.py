@@ -77,10 +77,16 @@ def test_sign_stores_everything_and_the_receipt_names_it(demo, now):
     assert row.ip == "203.0.113.7" and row.user_agent == "pytest-phone" and row.session_id == actor.session_id
     assert "本人已阅读并理解《员工手册》（版本 1" in row.statement
     assert audit_count(demo) > before
-    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(row.receipt)).pages))
-    assert "本人已阅读并理解《员工手册》" in text and version.content_sha256 in text and row.record_sha256 in text
+    assert [c.key for c in signatures.verify(demo, row.verify_token).checks][-1] == "verify.audit"  # no receipt made yet
+    pdf, name = signatures.receipt(demo, actor, signature_id, now)
+    demo.commit()
+    assert name.endswith(".pdf") and signatures.receipt(demo, actor, signature_id, now)[0] == pdf  # kept: the same bytes again
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+    assert "本人已阅读并理解《员工手册》" in text and version.content_sha256 in text and row.record_sha256 in text and "张伟" in text
     check = signatures.verify(demo, row.verify_token)
-    assert check.found and check.ok and check.signer == "张*"
+    assert check.found and check.ok and check.signer == "张*" and check.checks[-1].key == "verify.receipt"
+    with pytest.raises(NotPermitted):
+        signatures.receipt(demo, actor_for(demo, "E1005"), signature_id, now)
     assert policies.to_sign_count(demo, actor) == 0
 
 
@@ -265,3 +271,26 @@ def test_reminders_every_n_days_then_overdue_to_employee_and_manager(demo, now):
     assert late["overdue"] == first["reminded"] and late["managers"] > 0
     assert policies.remind_due(demo, now + timedelta(days=12))["overdue"] == 0
     assert policies.remind_due(demo, now + timedelta(days=14, hours=2))["reminded"] == first["reminded"]
+
+
+def test_reminders_wait_for_the_day(demo, now):
+    _publish(demo, now, reminder_days=3)
+    night = now.replace(hour=18) + timedelta(days=3)  # 02:00 in Shanghai
+    assert policies.remind_due(demo, night)["reminded"] == 0
+    assert policies.remind_due(demo, night + timedelta(hours=8))["reminded"] > 30
+
+
+def test_the_scheduled_job_asks_new_hires_and_reminds(demo, now, monkeypatch):
+    from selfservice.jobs import policies as job
+    from selfservice.services import employees
+
+    _publish(demo, now)
+    employees.create(
+        demo,
+        actor_for(demo, "hr01"),
+        {"employee_no": "E5002", "name": "新同事", "department": "OPS", "hire_date": now.date().isoformat(), "phone": "13800138001"},
+        now=now,
+    )
+    demo.commit()
+    counts = job.policy_tick(now + timedelta(days=3, hours=1))
+    assert counts["joined"] == 1 and counts["reminded"] > 30
