@@ -14,6 +14,7 @@ from selfservice.ui.pages.attendance_settings import AttendanceSettingsState, at
 from selfservice.ui.pages.attendance_sources import SourcesState, sources_page
 from selfservice.ui.pages.calendar import CalendarState, calendar_page
 from selfservice.ui.pages.channels import ChannelsState, channels_page
+from selfservice.ui.pages.contact import ContactState, contact_page
 from selfservice.ui.pages.directory import DirectoryState, directory_page
 from selfservice.ui.pages.employee_form import EmployeeFormState, employee_edit_page, employee_new_page
 from selfservice.ui.pages.home import HomeState, home_page
@@ -67,6 +68,7 @@ PAGES = (
     (routes.POLICIES_MINE, my_policies_page, MyPoliciesState.load),
     (routes.POLICY_READ, policy_read_page, PolicyReadState.load),
     (routes.VERIFY, verify_page, VerifyState.load),
+    (routes.CONTACT, contact_page, ContactState.load),
 )
 for route, component, on_load in PAGES:
     app.add_page(component, route=route, title="selfservice", on_load=on_load)

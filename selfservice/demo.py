@@ -127,6 +127,7 @@ def load_demo(session: Session, today: date | None = None, workflows: bool = Tru
         _demo_leave_requests(session, employees, today, now)
         _demo_attendance(session, employees, today, now)
         _demo_policies(session, employees, today, now)
+        _demo_contacts(session, employees, today, now)
     return len(PEOPLE)
 
 
@@ -534,4 +535,52 @@ def _demo_policies(session: Session, employees: dict[str, Employee], today: date
         employee = by_id[employee_id]
         if employee.employee_no not in overdue:
             _demo_sign(session, employee, version_id, now - timedelta(days=12, hours=index % 5))  # type: ignore[arg-type]
-    policies.remind_due(session, now)
+    policies.remind_due(session, _daytime(now))
+
+
+def _demo_contacts(session: Session, employees: dict[str, Employee], today: date, now: datetime) -> None:
+    """Signed address-for-service confirmations for nearly everyone, a contact history with
+    changes, two stale confirmations (over six months old) and one person who never confirmed."""
+    from selfservice.persistence.models import ReAuthentication
+    from selfservice.services import contacts, signatures
+    from selfservice.services.auth import _new_session, actor_of, resolve
+
+    accounts = {a.employee_id: a for a in session.exec(select(UserAccount)).all()}
+    hr = actor_of(accounts[employees["hr01"].id])  # type: ignore[index]
+    context = signatures.Context(ip="10.0.8.23", user_agent="Mozilla/5.0 (Linux; Android 14) wxwork/4.1")
+    relation = {0: "配偶", 1: "父亲", 2: "母亲"}
+
+    def confirm(employee: Employee, moment: datetime, channels: list[str]) -> None:
+        account = accounts[employee.id]  # type: ignore[index]
+        actor = resolve(session, _new_session(session, account, "full", moment, "demo"), moment)
+        assert actor is not None
+        method = "totp" if account.totp_enabled else "password"
+        session.add(ReAuthentication(account_id=account.id, session_id=actor.session_id, method=method, at=moment - timedelta(seconds=50)))  # type: ignore[arg-type]
+        contacts.confirm_service(session, actor, channels, employee.name, demo_signature(employee.employee_no), context, moment)
+
+    for index, (no, employee) in enumerate(employees.items()):
+        employee.emergency_contact_relation = relation[index % 3]
+        session.add(employee)
+        if no == "E4005":
+            continue  # 潘宁 has never confirmed (nor signed the handbook v2): she is asked at her next sign-in
+        old = no in ("E2006", "E3012")
+        moment = now - timedelta(days=200 if old else 40 - index % 20, hours=index % 7)
+        confirm(employee, moment, ["inapp", "wecom", "sms", "email"] if index % 4 else ["inapp", "sms", "post"])
+    # 张伟 moved house and confirmed again; HR corrected 郭敏's mobile, and she confirmed it
+    zhang, guo = employees["E1004"], employees["E2004"]
+    zhang_actor = actor_of(accounts[zhang.id])  # type: ignore[index]
+    moved = now - timedelta(days=12)
+    contacts.record_changes(session, zhang_actor, zhang, {"address": "上海市徐汇区漕溪北路 398 号 1203 室"}, contacts.HOW_SELF, moved)
+    confirm(zhang, moved + timedelta(minutes=3), ["inapp", "wecom", "sms", "email"])
+    corrected = now - timedelta(days=6)
+    contacts.record_changes(session, hr, guo, {"phone": "+8613917750231"}, contacts.HOW_HR, corrected)
+    confirm(guo, corrected + timedelta(hours=2), ["inapp", "wecom", "sms"])
+    contacts.reconfirm_due(session, _daytime(now))
+
+
+def _daytime(now: datetime) -> datetime:
+    """The last 10:00 in the company's time zone: reminders go out in the day only, and the demo
+    should show them whatever the hour it is loaded at."""
+    local = now.astimezone(ZoneInfo(get_settings().timezone))
+    ten = local.replace(hour=10, minute=0, second=0, microsecond=0)
+    return (ten if ten <= local else ten - timedelta(days=1)).astimezone(UTC)

@@ -59,6 +59,8 @@ class Settings:
     scheduler_mode: str
     leader_retry_seconds: float
     dispatch_interval_seconds: float
+    contact_reconfirm_days: int
+    contact_stale_days: int
 
 
 @lru_cache(maxsize=1)
@@ -87,4 +89,6 @@ def get_settings() -> Settings:
         scheduler_mode=_env("SCHEDULER", "embedded"),  # embedded | off (run `selfservice scheduler` instead)
         leader_retry_seconds=float(_env("LEADER_RETRY_SECONDS", "15")),
         dispatch_interval_seconds=float(_env("DISPATCH_INTERVAL_SECONDS", "2")),
+        contact_reconfirm_days=int(_env("CONTACT_RECONFIRM_DAYS", "91")),  # everyone asked each quarter
+        contact_stale_days=int(_env("CONTACT_STALE_DAYS", "183")),  # unconfirmed this long: "stale contacts"
     )

@@ -23,3 +23,13 @@ def policy_tick(now: datetime | None = None) -> dict[str, int]:
     if any(counts.values()):
         log.info("policies: %s", counts)
     return counts
+
+
+def contacts_tick(now: datetime | None = None) -> dict[str, int]:
+    from selfservice.services import contacts
+
+    with session_scope() as session:
+        counts = contacts.reconfirm_due(session, now or datetime.now(UTC))
+    if any(counts.values()):
+        log.info("contact details: %s", counts)
+    return counts

@@ -91,6 +91,7 @@ def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
     scheduler.add_job(attendance.forward_tick, "interval", minutes=5, id="attendance.forward", max_instances=1, coalesce=True)
     scheduler.add_job(attendance.pull_tick, "interval", minutes=10, id="attendance.wecom_pull", max_instances=1, coalesce=True)
     scheduler.add_job(policies.policy_tick, "interval", minutes=30, id="policies.remind", max_instances=1, coalesce=True)
+    scheduler.add_job(policies.contacts_tick, "interval", minutes=60, id="contacts.reconfirm", max_instances=1, coalesce=True)
     heartbeat = os.environ.get("SELFSERVICE_HEARTBEAT_FILE")
     if heartbeat:
         scheduler.add_job(

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -26,7 +27,7 @@ from selfservice.domain.errors import DomainError, NotFound, NotPermitted, Valid
 from selfservice.persistence.models import ContactChange, ContactCode, Employee, ServiceConfirmation, Signature
 from selfservice.services import audit, file_links, reauth, signatures
 from selfservice.services.attendance import local_text
-from selfservice.services.notifications import notify_each
+from selfservice.services.notifications import configured_channels, notify_each
 from selfservice.settings import get_settings
 
 SUBJECT = "service_address"
@@ -404,3 +405,120 @@ def formal_channels(session: Session, employee_id: int) -> list[str]:
     if employee is None or latest is None or needs_confirmation(session, employee, latest):
         return []
     return latest.channels.split(",")
+
+
+# ---- reconfirmation and stale contacts ------------------------------------------------------------
+
+
+def _last_confirmed(session: Session) -> dict[int, datetime]:
+    return dict(
+        session.exec(
+            select(ServiceConfirmation.employee_id, sa.func.max(ServiceConfirmation.confirmed_at)).group_by(ServiceConfirmation.employee_id)
+        ).all()  # type: ignore[arg-type]
+    )
+
+
+def reconfirm_due(session: Session, now: datetime) -> dict[str, int]:
+    """Each quarter (the setting) everyone is asked to confirm or update; whoever stays
+    unconfirmed past the stale limit is told to their manager, once per lapse. Run by the
+    scheduler, in the day only."""
+    from selfservice.persistence.db import insert_ignoring_duplicates
+    from selfservice.persistence.models import OnceKey
+
+    settings = get_settings()
+    hour = now.astimezone(ZoneInfo(settings.timezone)).hour
+    if not 9 <= hour < 20:
+        return {"asked": 0, "stale_told": 0}
+    last = _last_confirmed(session)
+    ask_before = now - timedelta(days=settings.contact_reconfirm_days)
+    stale_before = now - timedelta(days=settings.contact_stale_days)
+    asked, managers = [], []
+    people = session.exec(select(Employee).where(Employee.status == "active").order_by(Employee.id)).all()
+    for employee in people:
+        confirmed = last.get(employee.id)  # type: ignore[arg-type]
+        if (confirmed is None or confirmed < ask_before) and (
+            employee.contacts_asked_at is None or employee.contacts_asked_at < ask_before
+        ):
+            asked.append((employee.id, {}, "/profile/contact"))
+            employee.contacts_asked_at = now
+            session.add(employee)
+        since = confirmed or employee.created_at
+        if since < stale_before and employee.manager_id:
+            key = f"contact-stale:{employee.id}:{(confirmed or employee.created_at).isoformat()}"[:80]
+            told = session.execute(
+                insert_ignoring_duplicates(session, OnceKey.__table__).values(key=key, created_at=now).returning(OnceKey.key)
+            ).first()  # type: ignore[attr-defined]
+            if told is not None:
+                params = {"name": employee.name, "employee_no": employee.employee_no, "months": str(settings.contact_stale_days // 30)}
+                managers.append((employee.manager_id, params, ""))
+    active = set(session.exec(select(Employee.id).where(Employee.status == "active")).all())
+    managers = [m for m in managers if m[0] in active]
+    notify_each(
+        session, None, asked, "contact", "contact.reconfirm", [c for c in ("wecom", "email") if c in configured_channels(session)], now
+    )  # type: ignore[arg-type]
+    notify_each(
+        session,
+        None,
+        managers,
+        "contact",
+        "contact.stale_manager",
+        [c for c in ("wecom", "email") if c in configured_channels(session)],
+        now,
+    )  # type: ignore[arg-type]
+    audit.append_many(
+        session,
+        None,
+        [("contact.reconfirm_asked", "employee", e, {}) for e, _, _ in asked]
+        + [("contact.stale_told", "employee", m, p) for m, p, _ in managers],
+        at=now,
+    )
+    return {"asked": len(asked), "stale_told": len(managers)}
+
+
+@dataclass(frozen=True)
+class StaleRow:
+    employee_id: int
+    employee_no: str
+    name: str
+    department: str
+    manager: str
+    confirmed_at: str  # "" never
+    asked_at: str
+
+
+def stale(session: Session, actor: Actor, now: datetime, limit: int = 500) -> list[StaleRow]:
+    """Active people whose contact details nobody confirmed within the stale limit (HR)."""
+    from selfservice.persistence.models import Department
+
+    if not actor.has_role(Role.hr):
+        raise NotPermitted()
+    limit_at = now - timedelta(days=get_settings().contact_stale_days)
+    last = _last_confirmed(session)
+    departments = {d.id: d for d in session.exec(select(Department)).all()}
+    people = session.exec(select(Employee).where(Employee.status == "active").order_by(Employee.employee_no)).all()
+    names = {e.id: e.name for e in people}
+    en = actor.language == "en"
+    rows = []
+    for employee in people:
+        confirmed = last.get(employee.id)  # type: ignore[arg-type]
+        if (confirmed or employee.created_at) >= limit_at:
+            continue
+        department = departments.get(employee.department_id)
+        rows.append(
+            StaleRow(
+                employee_id=employee.id,  # type: ignore[arg-type]
+                employee_no=employee.employee_no,
+                name=employee.name,
+                department=((department.name_en or department.name) if en else department.name) if department else "",
+                manager=names.get(employee.manager_id, "") if employee.manager_id else "",
+                confirmed_at=local_text(confirmed) if confirmed else "",
+                asked_at=local_text(employee.contacts_asked_at),
+            )
+        )
+    return rows[:limit]
+
+
+def due_for(session: Session, actor: Actor) -> bool:
+    """Whether the signed-in person still has to confirm their details (home page, sign-in)."""
+    employee = session.get(Employee, actor.employee_id)
+    return employee is not None and needs_confirmation(session, employee)

@@ -1,4 +1,4 @@
-"""The policy panels of the HR dashboard, as exportable rows (registered on import)."""
+"""The policy and contact-details panels of the HR dashboard, as exportable rows (registered on import)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from sqlmodel import Session
 
 from selfservice.domain.actor import Actor
 from selfservice.i18n import t
-from selfservice.services import policies
+from selfservice.services import contacts, policies
 from selfservice.services.dashboard import Panel, register
 
-POLICY_STATUS, POLICY_UNSIGNED = "policy_status", "policy_unsigned"
+POLICY_STATUS, POLICY_UNSIGNED, STALE_CONTACTS = "policy_status", "policy_unsigned", "stale_contacts"
 
 
 def _status(session: Session, actor: Actor, now: datetime, language: str) -> list[list]:
@@ -53,5 +53,24 @@ register(
             "dashboard.last_reminded",
         ),
         _unsigned,
+    )
+)
+
+
+def _stale(session: Session, actor: Actor, now: datetime, language: str) -> list[list]:
+    never = t(language, "dashboard.never")
+    return [
+        [r.employee_no, r.name, r.department, r.manager, r.confirmed_at or never, r.asked_at]
+        for r in contacts.stale(session, actor, now, limit=100_000)
+    ]
+
+
+register(
+    Panel(
+        STALE_CONTACTS,
+        "dashboard.stale_contacts",
+        80,
+        ("field.employee_no", "field.name", "field.department", "field.manager", "dashboard.confirmed_at", "dashboard.asked_at"),
+        _stale,
     )
 )

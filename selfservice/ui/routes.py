@@ -28,6 +28,7 @@ POLICY_EDIT = "/policies/edit"
 POLICIES_MINE = "/policies/mine"
 POLICY_READ = "/policies/read"
 VERIFY = "/verify"
+CONTACT = "/profile/contact"
 
 
 def landing(role: str) -> str:

@@ -68,6 +68,7 @@ def menu() -> rx.Component:
             _item("nav.inbox", routes.INBOX, "nav-inbox"),
             _item("nav.attendance", routes.ATTENDANCE, "nav-attendance"),
             _item("nav.policies_mine", routes.POLICIES_MINE, "nav-policies-mine"),
+            _item("nav.contact", routes.CONTACT, "nav-contact"),
             rx.cond(SessionState.is_manager_plus, _item("nav.team", routes.TEAM, "nav-team")),
             _item("nav.leave", routes.LEAVE, "nav-leave"),
             _item("nav.approvals", routes.APPROVALS, "nav-approvals"),

@@ -7,11 +7,11 @@ from pydantic import Field
 
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError
-from selfservice.services import auth, employees
+from selfservice.services import auth, contacts, employees
 from selfservice.ui import routes
-from selfservice.ui.components.shell import card, page
+from selfservice.ui.components.shell import card, data_table, page
 from selfservice.ui.guard import Form, handler, now, run
-from selfservice.ui.i18n import T
+from selfservice.ui.i18n import T, T_var
 from selfservice.ui.session import SessionState
 
 FIELDS = ("employee_no", "name", "name_en", "department", "manager_no", "position", "hire_date", "phone", "email", "role", "wecom_userid")
@@ -45,8 +45,15 @@ class EmployeeFormState(SessionState):
     active: bool = True
     departments: list[dict[str, str]] = []
     form_key: int = 0  # bumped whenever values change on the server, to remount the inputs
+    contact_history: list[dict[str, str]] = []
     _employee_id: int = 0
     _account_id: int = 0
+
+    async def _load_history(self, actor: Actor) -> None:
+        rows = await run(contacts.history, actor, self._employee_id, 100)
+        self.contact_history = [
+            {"field": r.field, "before": r.before, "after": r.after, "how": r.how, "by": r.by, "at": r.at} for r in rows
+        ]
 
     async def _load_departments(self, actor: Actor) -> None:
         options = await run(employees.departments, actor)
@@ -70,6 +77,7 @@ class EmployeeFormState(SessionState):
         self.editing, self._employee_id, self._account_id = True, view.id, view.account_id
         self.values, self.active, self.field_errors = view.values, view.active, {}
         self.form_key += 1
+        await self._load_history(actor)
         await self._load_departments(actor)
         await self._fill_shell(actor)
 
@@ -94,6 +102,7 @@ class EmployeeFormState(SessionState):
             view = await run(employees.edit_view, actor, self._employee_id)
             self.values = view.values
             self.form_key += 1
+            await self._load_history(actor)
         if not self.editing:
             return [rx.toast.success(self._t(message)), rx.redirect(f"{routes.EMPLOYEE_EDIT}?id={self._employee_id}")]
         return rx.toast.success(self._t(message))
@@ -209,5 +218,25 @@ def employee_new_page() -> rx.Component:
     return page(card(_form()), title_key="employee.new_title")
 
 
+def _contact_history() -> rx.Component:
+    return card(
+        rx.heading(T("contact.history"), size="4"),
+        rx.cond(EmployeeFormState.contact_history.length() == 0, rx.text(T("contact.no_history"), size="2", color_scheme="gray")),
+        data_table(
+            ("contact.col.field", "contact.col.before", "contact.col.after", "contact.col.how", "contact.col.at"),
+            EmployeeFormState.contact_history,
+            lambda r: rx.table.row(
+                rx.table.cell(T_var("field." + r["field"].to(str))),
+                rx.table.cell(r["before"]),
+                rx.table.cell(r["after"]),
+                rx.table.cell(T_var("contact.how." + r["how"].to(str)), " ", r["by"]),
+                rx.table.cell(r["at"]),
+                class_name="contact-history-row",
+            ),
+        ),
+        id="employee-contact-history",
+    )
+
+
 def employee_edit_page() -> rx.Component:
-    return page(card(_form()), _account_actions(), title_key="employee.edit_title")
+    return page(card(_form()), _account_actions(), _contact_history(), title_key="employee.edit_title")

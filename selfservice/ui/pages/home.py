@@ -8,7 +8,8 @@ from dataclasses import asdict
 import reflex as rx
 
 from selfservice.domain.actor import Actor
-from selfservice.services import approvals, attendance, employees, leave_balances, punches
+from selfservice.domain.contacts import display_phone
+from selfservice.services import approvals, attendance, contacts, employees, leave_balances, punches
 from selfservice.ui import routes
 from selfservice.ui.components.shell import card, data_table, field_row, page
 from selfservice.ui.guard import Form, handler, now, run
@@ -41,6 +42,7 @@ class HomeState(SessionState):
     today: dict[str, str] = {}
     clocked: str = ""  # the last punch this page made, "HH:MM:SS|in"
     clocking: bool = False
+    contacts_due: bool = False
 
     async def _today(self, actor: Actor) -> None:
         view = await run(attendance.today, actor, now())
@@ -58,6 +60,10 @@ class HomeState(SessionState):
     async def load(self, actor: Actor):
         view = await run(employees.profile, actor, actor.employee_id)
         self.profile = {k: str(v) for k, v in asdict(view).items()}
+        for key in ("phone", "emergency_contact_phone"):
+            if self.profile.get(key):
+                self.profile[key] = display_phone(self.profile[key])
+        self.contacts_due = await run(contacts.due_for, actor)
         rows = await run(leave_balances.balances, actor, actor.employee_id, now().year)
         self.balances = [{k: str(v) for k, v in asdict(r).items()} for r in rows]
         self.to_approve = len(await run(approvals.pending_for, actor))
@@ -183,6 +189,20 @@ def home_page() -> rx.Component:
             ),
             spacing="1",
         ),
+        rx.cond(
+            HomeState.contacts_due,
+            rx.callout(
+                rx.hstack(
+                    rx.text(T("contact.home_prompt")),
+                    rx.link(T("contact.home_link"), href=routes.CONTACT, weight="bold"),
+                    wrap="wrap",
+                    spacing="2",
+                ),
+                icon="mail-check",
+                color_scheme="amber",
+                id="home-contact-prompt",
+            ),
+        ),
         clock_card(),
         rx.hstack(
             rx.link(
@@ -247,6 +267,6 @@ def home_page() -> rx.Component:
                     T("home.not_set"),
                 ),
             ),
-            rx.text(T("home.contact_readonly"), size="1", color_scheme="gray"),
+            rx.link(T("contact.update_link"), href=routes.CONTACT, size="2", id="home-contact-link"),
         ),
     )

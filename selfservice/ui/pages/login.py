@@ -8,7 +8,7 @@ import reflex as rx
 from pydantic import Field
 
 from selfservice.domain.errors import DomainError
-from selfservice.services import auth
+from selfservice.services import auth, contacts
 from selfservice.ui import routes
 from selfservice.ui.components.shell import card, page
 from selfservice.ui.guard import Form, handler, now, resolve_actor_sync, run
@@ -42,7 +42,10 @@ class LoginState(SessionState):
             target, self._next = self._next, ""
             return rx.redirect(target)
         actor = await asyncio.to_thread(resolve_actor_sync, self.session_token)
-        return rx.redirect(routes.landing(actor.role.value if actor else ""))
+        target = routes.landing(actor.role.value if actor else "")
+        if actor is not None and target == routes.HOME and await run(contacts.due_for, actor):
+            target = routes.CONTACT  # first the contact details and the address for service
+        return rx.redirect(target)
 
     def _user_agent(self) -> str:
         return (self.router.headers.user_agent or "")[:255]

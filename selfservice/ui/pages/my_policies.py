@@ -145,13 +145,15 @@ def my_policies_page() -> rx.Component:
     )
 
 
-def sign_card(state, statement: rx.Var, button_key: str = "sign.submit") -> rx.Component:
-    """The sign step: the statement, the typed name, the drawing, and the re-authentication."""
+def sign_card(state, statement: rx.Var, button_key: str = "sign.submit", title_key: str = "sign.title", before: tuple = ()) -> rx.Component:
+    """The sign step: the statement, the typed name, the drawing, and the re-authentication
+    (``before``: more fields of the same form, e.g. the channels a confirmation accepts)."""
     return card(
-        rx.heading(T("sign.title"), size="4"),
+        rx.heading(T(title_key), size="4"),
         rx.blockquote(rx.text(statement, white_space="pre-line", size="2"), id="sign-statement"),
         rx.form(
             rx.vstack(
+                *before,
                 rx.el.label(
                     rx.text(T("sign.typed_name"), size="2", weight="medium"),
                     rx.input(name="typed_name", max_length=64, auto_complete="off", width="100%"),

@@ -1,12 +1,13 @@
-"""The policy panels of the HR dashboard: per current version and department, signed / unsigned /
-overdue; the unsigned list with "remind now" (audited) and XLSX export."""
+"""The policy and contact-details panels of the HR dashboard: per current version and department,
+signed / unsigned / overdue; the unsigned list with "remind now" (audited); the people whose
+contact details are stale. Each exports to XLSX."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from selfservice.domain.actor import Actor, Role
-from selfservice.services import policies, policy_dashboard
+from selfservice.services import contacts, policies, policy_dashboard
 from selfservice.ui import routes
 from selfservice.ui.components.shell import data_table
 from selfservice.ui.guard import handler, now, run
@@ -19,6 +20,7 @@ class PolicyPanelsState(SessionState):
     status: list[dict[str, str]] = []
     unsigned: list[dict[str, str]] = []
     unsigned_total: int = 0
+    stale: list[dict[str, str]] = []
 
     async def _refresh(self, actor: Actor) -> None:
         moment = now()
@@ -48,6 +50,18 @@ class PolicyPanelsState(SessionState):
                 "last_reminded": r.last_reminded,
             }
             for r in rows[:50]
+        ]
+        self.stale = [
+            {
+                "employee_id": str(r.employee_id),
+                "name": r.name,
+                "employee_no": r.employee_no,
+                "department": r.department,
+                "manager": r.manager,
+                "confirmed_at": r.confirmed_at,
+                "asked_at": r.asked_at,
+            }
+            for r in await run(contacts.stale, actor, moment, 50)
         ]
 
     @handler(Role.hr)
@@ -130,5 +144,31 @@ def unsigned_panel() -> rx.Component:
     )
 
 
+def stale_panel() -> rx.Component:
+    return panel_frame(
+        policy_dashboard.STALE_CONTACTS,
+        "dashboard.stale_contacts",
+        rx.cond(S.stale.length() == 0, rx.text(T("dashboard.no_stale"), size="2", color_scheme="gray")),
+        data_table(
+            ("field.name", "field.department", "field.manager", "dashboard.confirmed_at", "dashboard.asked_at"),
+            S.stale,
+            lambda r: rx.table.row(
+                rx.table.cell(
+                    rx.link(r["name"], href=f"{routes.EMPLOYEE_EDIT}?id=" + r["employee_id"].to(str)),
+                    " ",
+                    rx.text(r["employee_no"], as_="span", size="1", color_scheme="gray"),
+                ),
+                rx.table.cell(r["department"]),
+                rx.table.cell(r["manager"]),
+                rx.table.cell(rx.cond(r["confirmed_at"] != "", r["confirmed_at"], T("dashboard.never"))),
+                rx.table.cell(r["asked_at"]),
+                class_name="stale-contact-row",
+            ),
+        ),
+        hint_key="dashboard.stale_hint",
+    )
+
+
 register(UiPanel(policy_dashboard.POLICY_STATUS, 60, status_panel, S.load))
 register(UiPanel(policy_dashboard.POLICY_UNSIGNED, 70, unsigned_panel, S.load, wide=True))
+register(UiPanel(policy_dashboard.STALE_CONTACTS, 80, stale_panel, S.load))
