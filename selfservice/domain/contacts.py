@@ -59,10 +59,16 @@ def _number(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
     return parsed if phonenumbers.is_valid_number(parsed) else None
 
 
-def normalize_mobile(raw: str, region: str = "CN") -> str | None:
-    """E.164 of a valid mobile number (a landline is not a mobile), else None."""
+def is_foreign(raw: str, region: str = "CN") -> bool:
     parsed = _number(raw, region)
-    if parsed is None:
+    return parsed is not None and phonenumbers.region_code_for_number(parsed) != region
+
+
+def normalize_mobile(raw: str, region: str = "CN") -> str | None:
+    """E.164 of a valid mobile number of the company's region (a landline is not a mobile, and
+    SMS notices reach local numbers only), else None."""
+    parsed = _number(raw, region)
+    if parsed is None or phonenumbers.region_code_for_number(parsed) != region:
         return None
     kind = phonenumbers.number_type(parsed)
     if kind not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
@@ -103,7 +109,8 @@ def validate(raw: Mapping[str, Any], region: str = "CN") -> tuple[dict[str, str]
     else:
         mobile = normalize_mobile(values["phone"], region)
         if mobile is None:
-            errors.append(FieldError("phone", "contact.mobile_invalid", {"value": values["phone"][:20]}))
+            key = "contact.mobile_foreign" if is_foreign(values["phone"], region) else "contact.mobile_invalid"
+            errors.append(FieldError("phone", key, {"value": values["phone"][:20]}))
         else:
             values["phone"] = mobile
     if values["email"]:

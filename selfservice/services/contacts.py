@@ -254,7 +254,11 @@ def request_code(session: Session, actor: Actor, field: str, new_value: str, now
         else None
     )
     if value is None:
-        key = "contact.mobile_invalid" if field == "phone" else "field.email_invalid"
+        key = (
+            ("contact.mobile_foreign" if rules.is_foreign(new_value, region) else "contact.mobile_invalid")
+            if field == "phone"
+            else "field.email_invalid"
+        )
         raise ValidationFailed(key, field=field, value=new_value[:40])
     if value == getattr(employee, field):
         raise ValidationFailed("contact.unchanged", field=field)

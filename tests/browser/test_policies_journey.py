@@ -100,6 +100,7 @@ def test_employee_signs_the_handbook_on_a_phone_and_hr_publishes_the_next_versio
     desktop.locator("#policy-save").click()
     expect(desktop.locator("#policy-diff")).to_be_visible()
     expect(desktop.locator(".diff-added", has_text="保密")).to_have_count(2)  # the heading and its sentence
+    expect(desktop.locator("[data-sonner-toast]")).to_have_count(0, timeout=10_000)  # axe would catch it mid-fade
     assert_accessible(desktop, "policy-edit")
     shot(desktop, "desktop-policy-diff")
     desktop.locator("#policy-publish").click()

@@ -201,3 +201,18 @@ def test_everyone_is_asked_each_quarter_and_the_stale_are_told_to_their_manager(
         assert told > 30 and job.contacts_tick(stale_later + timedelta(hours=1))["stale_told"] == 0
     with pytest.raises(NotPermitted):
         contacts.stale(demo, actor, now)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "key"),
+    [
+        ("email", "not-an-email", "field.email_invalid"),
+        ("phone", "+1 415 555 0100", "contact.mobile_foreign"),
+        ("phone", "021 6888 8888", "contact.mobile_invalid"),
+    ],
+)
+def test_a_new_address_must_be_valid(demo, now, field, value, key):
+    actor = with_session(demo, actor_for(demo, "E1004"), now)
+    with pytest.raises(ValidationFailed) as error:
+        contacts.request_code(demo, actor, field, value, now)
+    assert error.value.key == key

@@ -294,3 +294,64 @@ def test_the_scheduled_job_asks_new_hires_and_reminds(demo, now, monkeypatch):
     demo.commit()
     counts = job.policy_tick(now + timedelta(days=3, hours=1))
     assert counts["joined"] == 1 and counts["reminded"] > 30
+
+
+def _pdf_bytes() -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(0, 10, "Attendance rules (PDF body)")
+    return bytes(pdf.output())
+
+
+def test_a_pdf_body_is_frozen_and_served_only_to_its_audience_through_a_signed_link(demo, now):
+    from starlette.testclient import TestClient
+
+    from selfservice import api
+
+    hr = actor_for(demo, "hr01")
+    policy_id = policies.save_draft(demo, hr, None, {"title_zh": "考勤管理制度", "body_kind": "pdf", "audience": "everyone"}, now)
+    data = _pdf_bytes()
+    policies.attach_pdf(demo, hr, policy_id, data, "rules.pdf", now)
+    policies.publish(demo, hr, policy_id, now)
+    demo.commit()
+    version = _version(demo, policy_id, 1)
+    assert version.content == data and version.body_kind == "pdf" and version.file_name == "rules.pdf"
+    employee = actor_for(demo, "E1004")
+    from datetime import UTC, datetime
+
+    real_now = datetime.now(UTC)  # the route checks the link against the clock
+    view = policies.reading(demo, employee, version.id, real_now)
+    assert view.pdf_url.startswith(f"/files/policy/{version.id}?") and view.html == ""
+    with TestClient(api.build()) as client:
+        ok = client.get(view.pdf_url)
+        assert ok.status_code == 200 and ok.content == data and ok.headers["content-type"] == "application/pdf"
+        assert client.get(view.pdf_url.replace("&m=", "&m=0")).status_code == 404  # a changed signature
+        forged = view.pdf_url.replace(f"a={employee.account_id}", f"a={actor_for(demo, 'E1005').account_id}")
+        assert client.get(forged).status_code == 404
+    actor, signature_id = _sign(demo, "E1004", version.id, now)
+    link = policies.reading(demo, actor, version.id, real_now).receipt_url
+    with TestClient(api.build()) as client:
+        receipt = client.get(link)
+        assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF-")
+        assert "attachment" in receipt.headers["content-disposition"]
+
+
+def test_the_policy_panels_export_to_xlsx(demo, now):
+    from openpyxl import load_workbook
+
+    from selfservice.services import dashboard, policy_dashboard  # noqa: F401  (registers the panels)
+
+    policy_id, _ = _publish(demo, now)
+    _sign(demo, "E1004", _version(demo, policy_id, 1).id, now)
+    hr = actor_for(demo, "hr01")
+    _name, data = dashboard.export_xlsx(demo, hr, "policy_status", "zh-CN", now)
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[0][:5] == ("制度", "部门", "已确认", "未确认", "已逾期")
+    rd = next(r for r in rows if r[1] == "研发部")
+    assert rd[0] == "员工手册 v1" and rd[2] == 1 and rd[3] == 11
+    _name, data = dashboard.export_xlsx(demo, hr, "policy_unsigned", "en", now)
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "Employee no." and len([r for r in rows if r and r[0] and str(r[0]).startswith(("E", "h", "a"))]) >= 39
