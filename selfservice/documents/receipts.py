@@ -53,14 +53,19 @@ class _Receipt(FPDF):
         self.cell(0, 5, f"{self.page_no()}/{{nb}}", align="C")
 
 
-def _line(pdf: FPDF, label: str, value: str, mono: bool = False) -> None:
-    pdf.set_font("noto", size=8)
+def _line(pdf: FPDF, label: str, value: str, mono: bool = False, width: float = 0) -> None:
+    """A label and its value, kept on one page; hashes and links may break anywhere, text at words."""
+    if pdf.get_y() > pdf.h - 30:
+        pdf.add_page()
+    pdf.set_font("noto", size=7.5)
     pdf.set_text_color(90)
-    pdf.multi_cell(0, 4.5, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("noto", size=9.5 if not mono else 8.5)
+    pdf.multi_cell(width, 4, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("noto", size=9 if not mono else 8)
     pdf.set_text_color(0)
-    pdf.multi_cell(0, 5.5, value or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR)
-    pdf.ln(1.5)
+    pdf.multi_cell(
+        width, 4.8, value or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR if mono else WrapMode.WORD, align="L"
+    )
+    pdf.ln(1)
 
 
 def render(data: ReceiptData) -> bytes:
@@ -73,27 +78,43 @@ def render(data: ReceiptData) -> bytes:
     pdf.add_font("noto", fname=str(FONT))
     pdf.set_margins(18, 16, 18)
     pdf.add_page()
+    qr = qrcode.QRCode(border=1, box_size=6)
+    qr.add_data(data.verify_url)
+    qr.make(fit=True)
+    image = io.BytesIO()
+    qr.make_image().save(image, format="PNG")
+    qr_size, qr_x = 30, pdf.w - pdf.r_margin - 30
+    pdf.image(image, x=qr_x, y=pdf.t_margin, w=qr_size)
+    pdf.set_xy(qr_x - 4, pdf.t_margin + qr_size)
+    pdf.set_font("noto", size=6.5)
+    pdf.set_text_color(90)
+    pdf.multi_cell(qr_size + 8, 3.2, "扫码核验记录\nScan to verify", align="C")
+    pdf.set_xy(pdf.l_margin, pdf.t_margin)
+    text_width = qr_x - pdf.l_margin - 6
     pdf.set_font("noto", size=16)
-    pdf.cell(0, 9, data.heading_zh, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0)
+    pdf.cell(text_width, 9, data.heading_zh, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("noto", size=11)
     pdf.set_text_color(90)
-    pdf.cell(0, 6, data.heading_en, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(3)
+    pdf.cell(text_width, 6, data.heading_en, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
 
     local = data.signed_at.astimezone(ZoneInfo(data.timezone))
-    _line(pdf, "文件 / Document", f"{data.document_zh}\n{data.document_en}")
-    _line(pdf, "文件 SHA-256 / Document SHA-256", data.content_sha256, mono=True)
+    _line(pdf, "文件 / Document", f"{data.document_zh}\n{data.document_en}", width=text_width)
+    _line(pdf, "文件 SHA-256 / Document SHA-256", data.content_sha256, mono=True, width=text_width)
+    pdf.set_y(max(pdf.get_y(), pdf.t_margin + qr_size + 8))
     _line(pdf, "确认内容 / Statement", data.statement)
     for label, value in data.extra:
         _line(pdf, label, value)
-    _line(pdf, "签署人 / Signed by", f"{data.signer_name}（{data.employee_no}）")
-    _line(pdf, "手写姓名 / Typed name", data.typed_name)
-    pdf.set_font("noto", size=8)
+    _line(pdf, "签署人 / Signed by", f"{data.signer_name}（{data.employee_no}）  ·  手写姓名 / Typed name: {data.typed_name}")
+    if pdf.get_y() > pdf.h - 50:
+        pdf.add_page()
+    pdf.set_font("noto", size=7.5)
     pdf.set_text_color(90)
-    pdf.cell(0, 4.5, "手写签名 / Drawn signature", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 4, "手写签名 / Drawn signature", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     top = pdf.get_y()
-    pdf.image(io.BytesIO(data.signature_png), x=pdf.l_margin, y=top, h=24)
-    pdf.set_y(top + 26)
+    pdf.image(io.BytesIO(data.signature_png), x=pdf.l_margin, y=top, h=22)
+    pdf.set_y(top + 23)
     _line(pdf, "签名图片 SHA-256 / Signature image SHA-256", data.image_sha256, mono=True)
     _line(
         pdf,
@@ -101,26 +122,13 @@ def render(data: ReceiptData) -> bytes:
         f"{local:%Y-%m-%d %H:%M:%S} ({data.timezone})  ·  {data.signed_at:%Y-%m-%dT%H:%M:%SZ} UTC",
     )
     _line(pdf, "身份验证 / Re-authentication", f"{data.method_zh} / {data.method_en}")
-    _line(pdf, "IP 地址与浏览器 / IP address and browser", f"{data.ip}\n{data.user_agent[:200]}")
+    _line(pdf, "IP 地址与浏览器 / IP address and browser", f"{data.ip}  ·  {data.user_agent[:200]}")
     _line(pdf, "记录 SHA-256 / Record SHA-256", data.record_sha256, mono=True)
-
-    qr = qrcode.QRCode(border=1, box_size=6)
-    qr.add_data(data.verify_url)
-    qr.make(fit=True)
-    image = io.BytesIO()
-    qr.make_image().save(image, format="PNG")
-    if pdf.get_y() > pdf.h - 60:
-        pdf.add_page()
-    top = pdf.get_y() + 2
-    pdf.image(image, x=pdf.l_margin, y=top, w=30)
-    pdf.set_xy(pdf.l_margin + 34, top)
-    pdf.set_font("noto", size=8)
-    pdf.set_text_color(90)
-    pdf.multi_cell(
-        0,
-        4.5,
-        "扫码核验：页面将按存档记录重新计算哈希，显示本回执与存档是否一致。\n"
-        "Scan to verify: the page recomputes the hashes from the stored record and shows whether it still matches.\n" + data.verify_url,
-        wrapmode=WrapMode.CHAR,
+    _line(
+        pdf,
+        "核验 / Verification",
+        "扫描右上角二维码或打开下方链接：页面按存档记录重新计算哈希，显示本回执与存档是否一致。\n"
+        "Scan the QR code or open the link: the page recomputes the hashes from the stored record and shows whether it still matches.",
     )
+    _line(pdf, "链接 / Link", data.verify_url, mono=True)
     return bytes(pdf.output())

@@ -232,6 +232,7 @@ def _contact_history() -> rx.Component:
                 rx.table.cell(T_var("contact.how." + r["how"].to(str)), " ", r["by"]),
                 rx.table.cell(r["at"]),
                 class_name="contact-history-row",
+                white_space="nowrap",
             ),
         ),
         id="employee-contact-history",
