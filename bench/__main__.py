@@ -1,9 +1,10 @@
 """Run every benchmark and print each ratio against a baseline measured in the same run."""
 
-from bench import employee_import, leave, outbox, scan
+from bench import employee_import, leave, outbox, policies, scan
 
 if __name__ == "__main__":
     employee_import.main([])
     outbox.main([])
     leave.main([])
+    policies.main([])
     scan.main([])
