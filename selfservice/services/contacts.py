@@ -268,6 +268,9 @@ def request_code(session: Session, actor: Actor, field: str, new_value: str, now
         ).first()
         if taken is not None:
             raise ValidationFailed("contact.phone_taken", field=field)
+    channel = "sms" if field == "phone" else "email"
+    if channel not in configured_channels(session):
+        raise DomainError("contact.channel_unavailable", channel=channel)  # a code nobody can receive proves nothing
     reauth.consume(session, actor, f"contact:{field}", now)
     code = rules.new_code()
     row = ContactCode(
@@ -280,7 +283,6 @@ def request_code(session: Session, actor: Actor, field: str, new_value: str, now
     )
     session.add(row)
     session.flush()
-    channel = "sms" if field == "phone" else "email"
     shown = rules.display_phone(value, region) if field == "phone" else value
     params = {
         "code": code,

@@ -27,6 +27,15 @@ def query(app_server, sql: str, *args):
         connection.close()
 
 
+def execute(app_server, sql: str) -> None:
+    connection = sqlite3.connect(app_server.db_url.removeprefix("sqlite:///"))
+    try:
+        connection.execute(sql)
+        connection.commit()
+    finally:
+        connection.close()
+
+
 def test_new_employee_confirms_the_address_for_service_then_signs_the_handbook(phone, app_server):
     sign_in(phone, app_server.url, "E4005")  # 潘宁 never confirmed her contact details
     expect(phone.locator("#confirm-needed")).to_be_visible()
@@ -75,7 +84,16 @@ def test_employee_changes_mobile_with_a_code_and_hr_sees_the_change(phone, deskt
     expect(phone.locator(".change-error").first).to_contain_text("不是有效的手机号码")
     phone.locator("input[name=new_value]").fill("137 0013 7070")
     phone.locator("#send-code").click()  # the password was checked already and is still fresh
-    expect(phone.locator("#code-pending")).to_contain_text("137 0013 7070")
+    expect(phone.locator(".change-error").first).to_contain_text("尚未开通")  # no SMS channel: no code that nobody gets
+    # SMS switched on (its delivery itself is the dispatcher's business, tested with the stand-in elsewhere)
+    execute(
+        app_server, "INSERT INTO channel_setting (channel, enabled, config_enc, updated_at) VALUES ('sms', 1, '', '2026-12-01 00:00:00')"
+    )
+    try:
+        phone.locator("#send-code").click()
+        expect(phone.locator("#code-pending")).to_contain_text("137 0013 7070")
+    finally:
+        execute(app_server, "DELETE FROM channel_setting WHERE channel = 'sms'")
     [(text, address)] = query(
         app_server,
         "SELECT d.text_sent, d.address FROM notification_delivery d JOIN notification_message m ON m.id = d.message_id "

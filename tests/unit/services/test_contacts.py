@@ -28,6 +28,16 @@ GOOD = {
 }
 
 
+@pytest.fixture
+def channels(demo):
+    """SMS and email switched on (codes go out only through a channel that exists)."""
+    from selfservice.persistence.models import ChannelSetting
+
+    demo.add_all([ChannelSetting(channel="sms", enabled=True), ChannelSetting(channel="email", enabled=True)])
+    demo.commit()
+    return demo
+
+
 def test_numbers_are_stored_e164_and_shown_nationally():
     assert rules.normalize_mobile("138 0013 8000") == "+8613800138000"
     assert rules.display_phone("+8613800138000") == "138 0013 8000"
@@ -94,7 +104,7 @@ def test_hr_edits_and_imports_are_in_the_history(demo, now):
     assert {(r.field, r.how) for r in contacts.history(demo, hr, new.id)} == {("phone", "import"), ("email", "import")}
 
 
-def test_a_new_mobile_needs_reauth_and_the_code_sent_to_it(demo, now):
+def test_a_new_mobile_needs_reauth_and_the_code_sent_to_it(demo, channels, now):
     actor = with_session(demo, actor_for(demo, "E1004"), now)
     with pytest.raises(DomainError, match="reauth.required"):
         contacts.request_code(demo, actor, "phone", "13700137000", now)
@@ -119,7 +129,7 @@ def test_a_new_mobile_needs_reauth_and_the_code_sent_to_it(demo, now):
         contacts.confirm_code(demo, actor, code, now + timedelta(minutes=3))  # used once
 
 
-def test_a_code_expires_and_locks_after_five_wrong_tries(demo, now):
+def test_a_code_expires_and_locks_after_five_wrong_tries(demo, channels, now):
     actor = with_session(demo, actor_for(demo, "E1004"), now)
     reauthenticate(demo, actor, now)
     contacts.request_code(demo, actor, "email", "new.address@example.com", now)
@@ -165,7 +175,7 @@ def test_nobody_confirms_for_someone_else(demo, now):
         assert "employee_id" not in inspect.signature(fn).parameters
 
 
-def test_code_messages_stay_out_of_the_inbox(demo, now):
+def test_code_messages_stay_out_of_the_inbox(demo, channels, now):
     actor = with_session(demo, actor_for(demo, "E1004"), now)
     reauthenticate(demo, actor, now)
     message_id = contacts.request_code(demo, actor, "email", "z@example.com", now)
@@ -216,3 +226,10 @@ def test_a_new_address_must_be_valid(demo, now, field, value, key):
     with pytest.raises(ValidationFailed) as error:
         contacts.request_code(demo, actor, field, value, now)
     assert error.value.key == key
+
+
+def test_no_code_is_sent_through_a_channel_that_is_not_set_up(demo, now):
+    actor = with_session(demo, actor_for(demo, "E1004"), now)
+    reauthenticate(demo, actor, now)
+    with pytest.raises(DomainError, match="contact.channel_unavailable"):
+        contacts.request_code(demo, actor, "phone", "13700137000", now)
