@@ -267,3 +267,32 @@ def verify(session: Session, token: str) -> Verification:
         content_sha256=row.content_sha256,
         checks=checks,
     )
+
+
+@dataclass(frozen=True)
+class SignedRow:
+    id: int
+    document: str
+    signed_at: str
+    receipt_url: str
+    verify_url: str
+
+
+def of_employee(session: Session, viewer: Actor, employee_id: int, now: datetime) -> list[SignedRow]:
+    """Everything one person signed, newest first, with receipt links (the person and HR)."""
+    if employee_id != viewer.employee_id and not viewer.has_role(Role.hr):
+        raise NotPermitted()
+    from selfservice.services import file_links
+
+    rows = session.exec(select(Signature).where(Signature.employee_id == employee_id).order_by(Signature.id.desc())).all()  # type: ignore[union-attr]
+    tz = ZoneInfo(get_settings().timezone)
+    return [
+        SignedRow(
+            id=row.id,  # type: ignore[arg-type]
+            document=row.document_en if viewer.language == "en" else row.document_zh,
+            signed_at=row.signed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            receipt_url=file_links.link("receipt", row.id, viewer, now),  # type: ignore[arg-type]
+            verify_url=f"/verify?t={row.verify_token}",
+        )
+        for row in rows
+    ]

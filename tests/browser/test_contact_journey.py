@@ -114,6 +114,11 @@ def test_employee_changes_mobile_with_a_code_and_hr_sees_the_change(phone, deskt
     expect(row).to_contain_text(old)
     expect(row).to_contain_text("137 0013 7070")
     expect(row).to_contain_text("本人")
+    expect(desktop.locator("#employee-signed .signed-row").first).to_contain_text("送达地址确认书")  # HR can download its receipt
+    receipt = desktop.request.get(
+        app_server.url + desktop.locator("#employee-signed .signed-row").first.get_by_role("link").first.get_attribute("href")
+    )
+    assert receipt.ok and receipt.body().startswith(b"%PDF-")
     assert_accessible(desktop, "employee-edit")
     desktop.goto(f"{app_server.url}/hr")
     expect(desktop.locator("#panel-stale_contacts .stale-contact-row")).to_have_count(2)

@@ -7,7 +7,7 @@ from pydantic import Field
 
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError
-from selfservice.services import auth, contacts, employees
+from selfservice.services import auth, contacts, employees, signatures
 from selfservice.ui import routes
 from selfservice.ui.components.shell import card, data_table, page
 from selfservice.ui.guard import Form, handler, now, run
@@ -46,10 +46,13 @@ class EmployeeFormState(SessionState):
     departments: list[dict[str, str]] = []
     form_key: int = 0  # bumped whenever values change on the server, to remount the inputs
     contact_history: list[dict[str, str]] = []
+    signed: list[dict[str, str]] = []
     _employee_id: int = 0
     _account_id: int = 0
 
     async def _load_history(self, actor: Actor) -> None:
+        signed = await run(signatures.of_employee, actor, self._employee_id, now())
+        self.signed = [{"document": r.document, "at": r.signed_at, "receipt": r.receipt_url, "verify": r.verify_url} for r in signed]
         rows = await run(contacts.history, actor, self._employee_id, 100)
         self.contact_history = [
             {"field": r.field, "before": r.before, "after": r.after, "how": r.how, "by": r.by, "at": r.at} for r in rows
@@ -239,5 +242,25 @@ def _contact_history() -> rx.Component:
     )
 
 
+def _signed() -> rx.Component:
+    return card(
+        rx.heading(T("employee.signed"), size="4"),
+        rx.cond(EmployeeFormState.signed.length() == 0, rx.text(T("employee.nothing_signed"), size="2", color_scheme="gray")),
+        rx.foreach(
+            EmployeeFormState.signed,
+            lambda r: rx.hstack(
+                rx.text(r["document"], size="2", weight="medium"),
+                rx.text(r["at"], size="2", color_scheme="gray"),
+                rx.link(T("sign.receipt"), href=r["receipt"], size="2"),
+                rx.link(T("sign.verify"), href=r["verify"], size="2"),
+                wrap="wrap",
+                align="center",
+                class_name="signed-row",
+            ),
+        ),
+        id="employee-signed",
+    )
+
+
 def employee_edit_page() -> rx.Component:
-    return page(card(_form()), _account_actions(), _contact_history(), title_key="employee.edit_title")
+    return page(card(_form()), _account_actions(), _signed(), _contact_history(), title_key="employee.edit_title")

@@ -355,3 +355,13 @@ def test_the_policy_panels_export_to_xlsx(demo, now):
     _name, data = dashboard.export_xlsx(demo, hr, "policy_unsigned", "en", now)
     rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
     assert rows[0][0] == "Employee no." and len([r for r in rows if r and r[0] and str(r[0]).startswith(("E", "h", "a"))]) >= 39
+
+
+def test_hr_and_the_signer_list_what_was_signed_with_receipts(demo, now):
+    policy_id, _ = _publish(demo, now)
+    actor, _signature_id = _sign(demo, "E1004", _version(demo, policy_id, 1).id, now)
+    [row] = signatures.of_employee(demo, actor_for(demo, "hr01"), actor.employee_id, now)
+    assert row.document == "《员工手册》 版本 1" and row.receipt_url.startswith("/files/receipt/")
+    assert len(signatures.of_employee(demo, actor, actor.employee_id, now)) == 1
+    with pytest.raises(NotPermitted):
+        signatures.of_employee(demo, actor_for(demo, "E1005"), actor.employee_id, now)
