@@ -7,6 +7,7 @@ otherwise: a statutory holiday (法定节假日) on a weekday is a rest day, a s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -90,3 +91,107 @@ def statutory_exceptions(year: int) -> dict[date, DayException]:
                 DayKind.swapped_workday, chinese.get(name, name) + "调休" if name else "调休", f"{name} swapped workday".strip()
             )
     return result
+
+
+HOLIDAY_NAMES_EN = {
+    "元旦": "New Year's Day",
+    "春节": "Spring Festival",
+    "清明节": "Tomb-sweeping Day",
+    "劳动节": "Labour Day",
+    "端午节": "Dragon Boat Festival",
+    "中秋节": "Mid-autumn Festival",
+    "国庆节": "National Day",
+}
+_SECTION = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]\s*(?P<name>[^：:]{1,20})[：:](?P<rest>.+)$")
+_DAY = r"(?:(?P<{p}m>\d{{1,2}})月)?(?P<{p}d>\d{{1,2}})日(?:[（(][^）)]*[）)])?"
+_RANGE = re.compile(_DAY.format(p="a") + r"(?:\s*[至到-]\s*" + _DAY.format(p="b") + r")?")
+_ISO = re.compile(
+    r"^\s*(?P<a>\d{4}-\d{2}-\d{2})(?:\s*(?:~|至|到)\s*(?P<b>\d{4}-\d{2}-\d{2}))?\s+(?P<what>放假|上班|holiday|workday)\s*(?P<name>.*)$"
+)
+
+
+@dataclass(frozen=True)
+class NoticeError:
+    line: int
+    key: str
+    text: str
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def parse_notice(text: str, year: int) -> tuple[dict[date, DayException], list[NoticeError]]:
+    """A year's holidays and swapped workdays from the State Council's notice as HR pastes it
+    ("一、元旦：1月1日（周五）至3日（周日）放假调休，共3天。…2月14日（周六）上班。"), or from
+    lines "2027-02-06 ~ 2027-02-13 放假 春节" / "2027-02-14 上班 春节". Holidays falling on a
+    weekend are rest days anyway and are not stored; a 上班 day must be a Saturday or Sunday."""
+    days: dict[date, DayException] = {}
+    errors: list[NoticeError] = []
+
+    def add_holidays(first: date, last: date, name: str, number: int) -> None:
+        if last < first or (last - first).days > 20:
+            errors.append(NoticeError(number, "calendar.notice_bad_range", f"{first}–{last}"))
+            return
+        for day in _days(first, last):
+            if day.year == year and day.weekday() < 5:
+                days[day] = DayException(DayKind.holiday, name, HOLIDAY_NAMES_EN.get(name, name))
+
+    def add_workday(day: date, name: str, number: int) -> None:
+        if day.weekday() < 5:
+            errors.append(NoticeError(number, "calendar.notice_workday_on_weekday", day.isoformat()))
+        elif day.year == year:
+            days[day] = DayException(DayKind.swapped_workday, f"{name}调休", f"{HOLIDAY_NAMES_EN.get(name, name)} swapped workday")
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        iso = _ISO.match(line)
+        if iso:
+            try:
+                first = date.fromisoformat(iso["a"])
+                last = date.fromisoformat(iso["b"] or iso["a"])
+            except ValueError:
+                errors.append(NoticeError(number, "calendar.notice_unreadable", line[:60]))
+                continue
+            name = iso["name"].strip()[:32] or "节假日"
+            if iso["what"] in ("放假", "holiday"):
+                add_holidays(first, last, name, number)
+            else:
+                for day in _days(first, last):
+                    add_workday(day, name, number)
+            continue
+        section = _SECTION.match(line)
+        if not section:
+            errors.append(NoticeError(number, "calendar.notice_unreadable", line[:60]))
+            continue
+        name = section["name"].strip()
+        found = False
+        for sentence in re.split(r"[。；;]", section["rest"]):
+            if "放假" in sentence:
+                match = _RANGE.search(sentence)
+                if not match or not match["am"]:
+                    continue
+                try:
+                    first = date(year, int(match["am"]), int(match["ad"]))
+                    end_month = int(match["bm"] or match["am"]) if match["bd"] else first.month
+                    end_year = year + 1 if end_month < first.month else year
+                    last = date(end_year, end_month, int(match["bd"] or match["ad"]))
+                except ValueError:
+                    errors.append(NoticeError(number, "calendar.notice_unreadable", sentence[:60]))
+                    continue
+                add_holidays(first, last, name, number)
+                found = True
+            elif "上班" in sentence:
+                for match in re.finditer(r"(\d{1,2})月(\d{1,2})日", sentence):
+                    try:
+                        add_workday(date(year, int(match[1]), int(match[2])), name, number)
+                    except ValueError:
+                        errors.append(NoticeError(number, "calendar.notice_unreadable", match[0]))
+                found = True
+        if not found:
+            errors.append(NoticeError(number, "calendar.notice_unreadable", line[:60]))
+    if not errors and not any(e.kind == DayKind.holiday for e in days.values()):
+        errors.append(NoticeError(0, "calendar.notice_empty", ""))
+    return dict(sorted(days.items())), errors

@@ -16,7 +16,7 @@ from selfservice.domain import attendance as rules
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import NotFound, NotPermitted, ValidationFailed
 from selfservice.domain.work_calendar import WorkCalendar
-from selfservice.persistence.models import AttendancePolicy, Employee, ScheduleAssignment, ShiftPattern, WorkCalendarDay
+from selfservice.persistence.models import AttendancePolicy, Employee, ScheduleAssignment, ShiftPattern
 from selfservice.services import audit, work_calendar
 
 
@@ -296,17 +296,7 @@ def schedules(session: Session, first: date, last: date, employee_ids: list[int]
 
 
 def entered_years(session: Session, years: set[int]) -> set[int]:
-    """Years with statutory holidays on record (every Chinese year has some on weekdays)."""
-    if not years:
-        return set()
-    rows = session.exec(
-        select(WorkCalendarDay.day).where(
-            WorkCalendarDay.kind == "holiday",
-            WorkCalendarDay.day >= date(min(years), 1, 1),
-            WorkCalendarDay.day <= date(max(years), 12, 31),
-        )
-    ).all()
-    return {d.year for d in rows} & years
+    return work_calendar.entered_years(session, years)
 
 
 def unconfirmed_years(session: Session, first: date, last: date) -> frozenset[int]:

@@ -72,18 +72,55 @@ def _overlaps(
     return any(r.id != exclude and _slot(r.start_date, r.start_half) <= last and first <= _slot(r.end_date, r.end_half) for r in rows)
 
 
+def year_days(session: Session, start: date, start_half: str, end: date, end_half: str) -> dict[int, Decimal]:
+    """The working days of a range per calendar year (each year's days come off that year's balance)."""
+    result: dict[int, Decimal] = {}
+    for year, first, first_half, last, last_half in rules.year_parts(start, start_half, end, end_half):
+        try:
+            result[year] = work_calendar.leave_days(session, first, first_half, last, last_half)
+        except ValidationFailed:
+            result[year] = Decimal(0)  # no working day falls in this year's part
+    return result
+
+
 def reserved(session: Session, employee_id: int, leave_type: str, year: int) -> Decimal:
-    """Days held by pending requests (not yet in the ledger) that start in ``year``."""
-    total = session.exec(
+    """Days of ``year`` held by pending requests (not yet in the ledger); a request across the
+    year end holds each year's own days."""
+    pending = sa.and_(
+        LeaveRequest.employee_id == employee_id,
+        LeaveRequest.leave_type == leave_type,
+        LeaveRequest.status == rules.RequestStatus.pending,
+    )
+    within = session.exec(
         select(sa.func.coalesce(sa.func.sum(LeaveRequest.days), 0)).where(
-            LeaveRequest.employee_id == employee_id,
-            LeaveRequest.leave_type == leave_type,
-            LeaveRequest.status == rules.RequestStatus.pending,
-            LeaveRequest.start_date >= date(year, 1, 1),
-            LeaveRequest.start_date <= date(year, 12, 31),
+            pending, LeaveRequest.start_date >= date(year, 1, 1), LeaveRequest.end_date <= date(year, 12, 31)
         )
     ).one()
-    return Decimal(str(total))
+    total = Decimal(str(within))
+    across = session.exec(
+        select(LeaveRequest).where(
+            pending,
+            LeaveRequest.start_date <= date(year, 12, 31),
+            LeaveRequest.end_date >= date(year, 1, 1),
+            sa.or_(LeaveRequest.start_date < date(year, 1, 1), LeaveRequest.end_date > date(year, 12, 31)),
+        )
+    ).all()
+    for request in across:
+        total += year_days(session, request.start_date, request.start_half, request.end_date, request.end_half).get(year, Decimal(0))
+    return total
+
+
+def _check_years(session: Session, employee_id: int, rule: rules.LeaveTypeRule, parts: dict[int, Decimal]) -> None:
+    """Each year's part against that year's balance (a request within one year is checked by
+    :func:`rules.check_request` with its single balance)."""
+    if not rule.has_balance or rule.allow_negative or len(parts) < 2:
+        return
+    for year, days in parts.items():
+        available = _available(session, employee_id, rule, year)
+        if available is not None and days > available:
+            raise ValidationFailed(
+                "leave.over_balance_year", field="type", year=year, days=f"{days.normalize():f}", available=f"{available.normalize():f}"
+            )
 
 
 @dataclass(frozen=True)
@@ -100,15 +137,21 @@ def _available(session: Session, employee_id: int, rule: rules.LeaveTypeRule, ye
     return leave_balances.balance_of(session, employee_id, rule.code, year) - reserved(session, employee_id, rule.code, year)
 
 
-def preview(session: Session, actor: Actor, leave_type: str, start: date, start_half: str, end: date, end_half: str) -> Preview:
+def preview(
+    session: Session, actor: Actor, leave_type: str, start: date, start_half: str, end: date, end_half: str, now: datetime | None = None
+) -> Preview:
     """What the form shows before submitting: working days counted and the balance after."""
     _, rule = _type(session, leave_type)
+    work_calendar.require_years(session, start, end, now or datetime.now().astimezone())
     days = work_calendar.leave_days(session, start, start_half, end, end_half)
+    parts = year_days(session, start, start_half, end, end_half)
+    _check_years(session, actor.employee_id, rule, parts)
     available = _available(session, actor.employee_id, rule, start.year)
+    charged = parts.get(start.year, days)  # across the year end, the balance shown is the first year's
     return Preview(
         _fmt(days),
         "" if available is None else _fmt(available),
-        "" if available is None else _fmt(available - days),
+        "" if available is None else _fmt(available - charged),
         rule.attachment_required(days),
     )
 
@@ -220,7 +263,10 @@ def submit(
     if len(reason) > 500:
         raise ValidationFailed("leave.reason_too_long", field="reason", max=500)
     checked = [_stored(sha, name) for sha, name in dict(staged).items()]
+    work_calendar.require_years(session, start, end, now)
     days = work_calendar.leave_days(session, start, start_half, end, end_half)
+    parts = year_days(session, start, start_half, end, end_half)
+    _check_years(session, actor.employee_id, rule, parts)
     rules.check_request(
         rule,
         start,
@@ -228,7 +274,7 @@ def submit(
         approvals.local_today(now),
         get_settings().leave_past_limit_days,
         days,
-        _available(session, actor.employee_id, rule, start.year),
+        _available(session, actor.employee_id, rule, start.year) if len(parts) < 2 else None,
         len(checked),
         _overlaps(session, actor.employee_id, start, start_half, end, end_half),
         reason,

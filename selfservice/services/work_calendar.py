@@ -126,3 +126,114 @@ def leave_days(session: Session, start: date, start_half: str, end: date, end_ha
     if (end - start).days > 366:
         raise ValidationFailed("leave.range_too_long", field="end")
     return load(session, start, end).leave_days(start, first, end, last)
+
+
+def entered_years(session: Session, years: set[int]) -> set[int]:
+    """Of ``years``, those whose statutory holidays are in the calendar (at least one holiday)."""
+    if not years:
+        return set()
+    rows = session.exec(
+        select(WorkCalendarDay.day).where(
+            WorkCalendarDay.kind == DayKind.holiday.value,
+            WorkCalendarDay.day >= date(min(years), 1, 1),
+            WorkCalendarDay.day <= date(max(years), 12, 31),
+        )
+    ).all()
+    return {d.year for d in rows} & years
+
+
+def require_years(session: Session, start: date, end: date, now: datetime) -> None:
+    """Refuse to count days in a year whose statutory holidays nobody entered (they would be
+    counted as working days without a word), and tell HR once that the year is missing. The
+    alert is committed before the refusal so that it is not rolled back with it."""
+    from selfservice.domain.errors import DomainError
+    from selfservice.persistence.db import insert_ignoring_duplicates
+    from selfservice.persistence.models import Employee, OnceKey, UserAccount
+    from selfservice.services.notifications import notify_many
+
+    years = set(range(start.year, end.year + 1))
+    missing = sorted(years - entered_years(session, years))
+    if not missing:
+        return
+    year = missing[0]
+    told = session.execute(
+        insert_ignoring_duplicates(session, OnceKey.__table__).returning(OnceKey.__table__.c.key),  # type: ignore[attr-defined]
+        [{"key": f"calendar.year_missing:{year}", "created_at": now}],
+    ).all()
+    if told:
+        hr = session.exec(
+            select(Employee.id)
+            .join(UserAccount, UserAccount.employee_id == Employee.id)
+            .where(UserAccount.role.in_(("hr", "admin")), UserAccount.active, Employee.status == "active")  # type: ignore[attr-defined]
+        ).all()
+        notify_many(session, None, list(hr), "calendar_alert", "calendar.year_missing", {"year": str(year)}, (), now, link_path="/calendar")
+        session.commit()
+    raise DomainError("leave.calendar_missing", year=year)
+
+
+@dataclass(frozen=True)
+class NoticePreview:
+    year: int
+    rows: list[CalendarRow]
+    errors: list[tuple[int, str, str]]  # (line, i18n key, text)
+
+
+def preview_notice(session: Session, actor: Actor, year: int, text: str) -> NoticePreview:
+    """What a pasted notice would put in the calendar for ``year`` (HR), with every error."""
+    from selfservice.domain.work_calendar import parse_notice
+
+    _require_hr(actor)
+    _check_year(year)
+    if len(text) > 20_000:
+        raise ValidationFailed("calendar.notice_too_long", field="notice")
+    days, errors = parse_notice(text, year)
+    rows = [CalendarRow(d.isoformat(), d.weekday(), e.kind, e.name, e.name_en, "notice") for d, e in days.items()]
+    return NoticePreview(year, rows, [(e.line, e.key, e.text) for e in errors])
+
+
+def save_notice(session: Session, actor: Actor, year: int, text: str, now: datetime) -> int:
+    """Enter a whole year from the notice at once: every error refuses the whole text; the year's
+    days from earlier loads are replaced, HR's own single-day entries are kept. Returns the days."""
+    from selfservice.domain.work_calendar import parse_notice
+
+    _require_hr(actor)
+    _check_year(year)
+    days, errors = parse_notice(text, year)
+    if errors:
+        first = errors[0]
+        raise ValidationFailed(first.key, field="notice", line=first.line, text=first.text)
+    existing = {
+        r.day: r
+        for r in session.exec(
+            select(WorkCalendarDay).where(WorkCalendarDay.day >= date(year, 1, 1), WorkCalendarDay.day <= date(year, 12, 31))
+        ).all()
+    }
+    removed = [row for day, row in existing.items() if row.source != "hr" and day not in days]
+    for row in removed:
+        session.delete(row)
+    saved = 0
+    for day, exception in days.items():
+        row = existing.get(day)
+        if row is not None and row.source == "hr":
+            continue
+        row = row or WorkCalendarDay(day=day, kind=exception.kind)
+        row.kind, row.name, row.name_en, row.source, row.updated_at, row.updated_by = (
+            exception.kind,
+            exception.name,
+            exception.name_en,
+            "notice",
+            now,
+            actor.account_id or None,
+        )
+        session.add(row)
+        saved += 1
+    audit.append(
+        session,
+        actor,
+        "calendar.notice_entered",
+        "work_calendar",
+        year,
+        after={"days": saved, "removed": len(removed), "holidays": sum(1 for e in days.values() if e.kind == DayKind.holiday)},
+        at=now,
+    )
+    return saved

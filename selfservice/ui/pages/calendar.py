@@ -41,11 +41,20 @@ def _date(text: str) -> date | None:
         return None
 
 
+class NoticeForm(Form):
+    year: str = Field(max_length=4)
+    notice: str = Field(default="", max_length=20_000)
+
+
 class CalendarState(SessionState):
     year: int = 2026
     rows: list[dict[str, str]] = []
     days: str = ""
     count_error: str = ""
+    notice_rows: list[dict[str, str]] = []
+    notice_errors: list[str] = []
+    notice_year: str = ""
+    _notice_text: str = ""
 
     async def _refresh(self, actor: Actor) -> None:
         rows = await run(work_calendar.year_rows, actor, self.year)
@@ -66,6 +75,29 @@ class CalendarState(SessionState):
             return rx.toast.error(self._t("calendar.year_range", min=2000, max=2100))
         self.year = year
         await self._refresh(actor)
+
+    @handler(Role.hr)
+    async def preview_notice(self, actor: Actor, form: NoticeForm):
+        """Check a pasted notice and show the days it would enter (nothing saved yet)."""
+        if not form.year.isdigit():
+            return rx.toast.error(self._t("calendar.year_range", min=2000, max=2100))
+        preview = await run(work_calendar.preview_notice, actor, int(form.year), form.notice)
+        self.notice_year, self._notice_text = form.year, form.notice
+        self.notice_rows = [
+            {**{k: str(v) for k, v in asdict(r).items()}, "weekday_zh": "周" + WEEKDAYS_ZH[r.weekday], "weekday_en": WEEKDAYS_EN[r.weekday]}
+            for r in preview.rows
+        ]
+        self.notice_errors = [self._t("calendar.notice_line", line=line) + self._t(key, text=text) for line, key, text in preview.errors]
+
+    @handler(Role.hr)
+    async def save_notice(self, actor: Actor):
+        if not self.notice_year or self.notice_errors or not self.notice_rows:
+            return rx.toast.error(self._t("calendar.notice_preview_first"))
+        count = await run(work_calendar.save_notice, actor, int(self.notice_year), self._notice_text, now())
+        self.year = int(self.notice_year)
+        self.notice_rows, self.notice_errors, self.notice_year, self._notice_text = [], [], "", ""
+        await self._refresh(actor)
+        return rx.toast.success(self._t("calendar.notice_saved", count=count, year=self.year))
 
     @handler(Role.hr)
     async def load_statutory(self, actor: Actor):
@@ -165,6 +197,64 @@ def _hr_tools() -> rx.Component:
     )
 
 
+def _notice_tool() -> rx.Component:
+    """HR enters a whole year at once: paste the State Council's notice, preview, save."""
+    return card(
+        rx.heading(T("calendar.notice_title"), size="3"),
+        rx.text(T("calendar.notice_hint"), size="1", color_scheme="gray"),
+        rx.form(
+            rx.vstack(
+                rx.el.label(
+                    rx.text(T("calendar.notice_year"), size="2"),
+                    rx.input(name="year", type="number", min=2000, max=2100, default_value=(CalendarState.year + 1).to(str), width="8em"),
+                    style={"display": "flex", "gap": "8px", "alignItems": "center"},
+                ),
+                rx.text_area(
+                    name="notice",
+                    rows="8",
+                    width="100%",
+                    aria_label=T("calendar.notice_title"),
+                    placeholder="一、元旦：1月1日（周五）至3日（周日）放假，共3天。\n二、春节：……2月20日（周六）上班。",
+                ),
+                rx.button(T("calendar.notice_preview"), type="submit", variant="soft", id="notice-preview"),
+                width="100%",
+            ),
+            on_submit=CalendarState.preview_notice,
+            reset_on_submit=False,
+        ),
+        rx.foreach(CalendarState.notice_errors, lambda e: rx.text(e, color_scheme="red", size="2", class_name="notice-error")),
+        rx.cond(
+            CalendarState.notice_rows.length() > 0,
+            rx.vstack(
+                data_table(
+                    ("calendar.day", "calendar.weekday", "calendar.kind", "calendar.name"),
+                    CalendarState.notice_rows,
+                    _notice_row,
+                    white_space="nowrap",
+                ),
+                rx.button(
+                    T_fmt("calendar.notice_save", year=CalendarState.notice_year),
+                    on_click=CalendarState.save_notice,
+                    disabled=CalendarState.notice_errors.length() > 0,
+                    id="notice-save",
+                ),
+                width="100%",
+            ),
+        ),
+        id="calendar-notice",
+    )
+
+
+def _notice_row(r: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(r["day"]),
+        rx.table.cell(rx.cond(SessionState.lang == "en", r["weekday_en"], r["weekday_zh"])),
+        rx.table.cell(T_var("calendar." + r["kind"].to(str))),
+        rx.table.cell(rx.cond(SessionState.lang == "en", r["name_en"], r["name"])),
+        class_name="notice-row",
+    )
+
+
 def calendar_page() -> rx.Component:
     return page(
         rx.hstack(
@@ -175,6 +265,7 @@ def calendar_page() -> rx.Component:
         ),
         _counter(),
         rx.cond(SessionState.is_hr_plus, _hr_tools()),
+        rx.cond(SessionState.is_hr_plus, _notice_tool()),
         rx.cond(CalendarState.rows.length() == 0, rx.text(T("calendar.empty"), color_scheme="gray")),
         data_table(
             ("calendar.day", "calendar.weekday", "calendar.kind", "calendar.name", "calendar.source"),

@@ -132,7 +132,14 @@ class LeaveState(SessionState):
             return
         try:
             result = await run(
-                leave_requests.preview, actor, self.values["leave_type"], start, self.values["start_half"], end, self.values["end_half"]
+                leave_requests.preview,
+                actor,
+                self.values["leave_type"],
+                start,
+                self.values["start_half"],
+                end,
+                self.values["end_half"],
+                now(),
             )
         except DomainError as error:
             self.preview_error = self._t(error.key, **error.params)
