@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, shot
+from tests.browser.conftest import PHONE, assert_accessible, shot
 from tests.browser.flows import sign_in, sign_in_with_totp
 
 pytestmark = pytest.mark.browser
@@ -48,15 +48,26 @@ def test_employee_confirms_receipt_and_hr_sees_it_in_the_outbox(phone, desktop, 
     sign_in_with_totp(desktop, app_server.url, "hr01")
     desktop.goto(app_server.url + "/outbox")
     desktop.locator("input[name=recipient]").fill("E1004")
-    desktop.locator("input[name=kind]").fill("notice")
+    desktop.locator("select[name=kind]").select_option("notice")
     desktop.locator("#outbox-filter").click()
     expect(desktop.locator(".outbox-row")).to_have_count(1)
     desktop.locator(".outbox-row .outbox-open").first.click()
     expect(desktop.locator(".delivery-row")).to_have_count(3)
     expect(desktop.locator("#selected-read-at")).to_contain_text("20")
     expect(desktop.locator("#selected-acknowledged-at")).to_contain_text("20")
-    expect(desktop.locator(".delivery-row", has_text="inapp")).to_contain_text("delivered")
-    expect(desktop.locator(".delivery-row", has_text="wecom")).to_contain_text("not_configured")
+    expect(desktop.locator(".outbox-row").first).to_contain_text("通知")  # the kind in words, not "notice"
+    expect(desktop.locator(".delivery-row", has_text="站内")).to_contain_text("已送达")
+    expect(desktop.locator(".delivery-row", has_text="站内")).to_contain_text("员工自助收件箱")  # not "account:4"
+    expect(desktop.locator(".delivery-row", has_text="企业微信")).to_contain_text("未配置")
+    expect(desktop.locator(".delivery-row", has_text="企业微信")).to_contain_text("该渠道尚未开通")
+    page_text = desktop.locator("body").inner_text()
+    for code in ("not_configured", "inapp:", "account:", "channel not configured", "wecom"):
+        assert code not in page_text, code
+    desktop.set_viewport_size({"width": 1366, "height": 768})
+    retry = desktop.locator(".delivery-row", has_text="企业微信").get_by_role("button")
+    box = retry.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1366  # the retry button is on screen at 1366 px
+    assert_accessible(desktop, "outbox")
     shot(desktop, "desktop-hr-outbox")
 
 
