@@ -36,6 +36,25 @@ def test_hr_signs_in_with_totp_and_searches_the_directory(desktop, app_server):
     expect(desktop.locator(".directory-row").first).to_contain_text("E1004")
 
 
+def test_the_department_filter_never_hides_people_without_saying_so(desktop, app_server):
+    """Before: after choosing a department and coming back, the list stayed filtered while the
+    picker said 全部部门, and there was no way back to all departments."""
+    sign_in_with_totp(desktop, app_server.url, "hr02")
+    desktop.goto(app_server.url + "/directory")
+    expect(desktop.locator(".directory-row")).to_have_count(20)
+    total = desktop.locator("#directory-total").inner_text()
+    desktop.locator("#directory-department").click()
+    desktop.get_by_role("option", name="销售部").click()
+    expect(desktop.locator("#directory-total")).to_have_text("共 10 人")
+    desktop.goto(app_server.url + "/hr")
+    desktop.goto(app_server.url + "/directory")
+    expect(desktop.locator("#directory-department")).to_contain_text("销售部")  # the filter in force is the one shown
+    expect(desktop.locator("#directory-total")).to_have_text("共 10 人")
+    desktop.locator("#directory-department").click()
+    desktop.get_by_role("option", name="全部部门").click()
+    expect(desktop.locator("#directory-total")).to_have_text(total)
+
+
 def test_hr_import_with_a_bad_row_imports_nothing_then_fixed_file_imports(desktop, app_server):
     sign_in_with_totp(desktop, app_server.url, "hr02")
     desktop.goto(app_server.url + "/employees/import")

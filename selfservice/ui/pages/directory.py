@@ -29,6 +29,11 @@ class DirectoryState(SessionState):
     pages: int = 1
     total: int = 0
 
+    @rx.var
+    def department_choice(self) -> str:
+        """What the department picker shows: the filter in force, or "all" (never out of step)."""
+        return self.department_id or "all"
+
     async def _refresh(self, actor: Actor) -> None:
         department = int(self.department_id) if self.department_id.isdigit() else None
         result = await run(employees.search, actor, self.query, department, self.page)
@@ -91,13 +96,15 @@ def directory_page() -> rx.Component:
                 min_width="240px",
             ),
             rx.select.root(
-                rx.select.trigger(placeholder=T("directory.all_departments"), aria_label=T("directory.all_departments")),
+                rx.select.trigger(aria_label=T("field.department"), id="directory-department"),
                 rx.select.content(
+                    rx.select.item(T("directory.all_departments"), value="all"),
                     rx.foreach(
                         DirectoryState.departments,
                         lambda d: rx.select.item(rx.cond(SessionState.lang == "en", d["name_en"], d["name"]), value=d["id"]),
                     ),
                 ),
+                value=DirectoryState.department_choice,
                 on_change=DirectoryState.filter_department,
             ),
             rx.cond(
