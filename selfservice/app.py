@@ -28,6 +28,7 @@ from selfservice.ui.pages.leave_settings import LeaveSettingsState, leave_settin
 from selfservice.ui.pages.login import LoginState, login_page
 from selfservice.ui.pages.message_link import LinkState, link_page
 from selfservice.ui.pages.my_policies import MyPoliciesState, PolicyReadState, VerifyState, my_policies_page, policy_read_page, verify_page
+from selfservice.ui.pages.not_found import not_found_page
 from selfservice.ui.pages.outbox import OutboxState, outbox_page
 from selfservice.ui.pages.policies import PoliciesState, PolicyEditState, policies_page, policy_edit_page
 from selfservice.ui.pages.security import SecurityState, security_page
@@ -72,3 +73,4 @@ PAGES = (
 )
 for route, component, on_load in PAGES:
     app.add_page(component, route=route, title="selfservice", on_load=on_load)
+app.add_page(not_found_page, route="404", title="selfservice")  # unknown addresses: translated, with a way home

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import assert_accessible, shot
 from tests.browser.flows import sign_in
 
 pytestmark = pytest.mark.browser
@@ -58,3 +58,14 @@ def test_employee_opening_an_hr_page_is_refused_and_sent_home(phone, app_server)
     expect(phone.get_by_text("您没有权限执行此操作。")).to_be_visible()
     expect(phone.locator("#home-name")).to_have_text("徐强")
     expect(phone.locator(".directory-row")).to_have_count(0)
+
+
+def test_an_unknown_address_gets_a_translated_page_with_a_way_home(phone, app_server):
+    """Before: Reflex's "404: Page not found" in English with nowhere to go."""
+    sign_in(phone, app_server.url, "E1006")
+    expect(phone.locator("#home-name")).to_be_visible()
+    phone.goto(app_server.url + "/no-such-page")
+    expect(phone.locator("#page-title")).to_have_text("找不到这个页面")
+    assert_accessible(phone, "not-found")
+    phone.locator("#not-found-home").click()
+    expect(phone.locator("#home-name")).to_be_visible()
