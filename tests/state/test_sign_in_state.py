@@ -57,3 +57,29 @@ def test_verify_without_a_pending_sign_in_is_refused(app_db):
     state = substate(LoginState)
     call(state, "verify_code", {"code": "123456"})
     assert state.error and state.session_token == ""
+
+
+def test_a_new_browser_takes_the_accounts_language_after_sign_in(app_db):
+    """Before: the account said zh-CN, this browser en, and messages came in the other language."""
+    from sqlmodel import select
+
+    from selfservice.persistence.models import NotificationMessage, UserAccount
+    from selfservice.services import notifications
+    from tests.helpers import actor_for
+
+    state = substate(LoginState)
+    state.lang = "en"  # a browser last used in English by someone else
+    call(state, "sign_in", {"username": "E1004", "password": DEMO_PASSWORD})
+    assert state.session_token and state.lang == "zh-CN"  # E1004 reads Chinese: the account says so
+    account = app_db.exec(select(UserAccount).where(UserAccount.username == "E1004")).one()
+    account.language = "en"
+    app_db.add(account)
+    app_db.commit()
+    other = substate(LoginState)
+    call(other, "sign_in", {"username": "E1004", "password": DEMO_PASSWORD})
+    assert other.lang == "en"
+    message_id = notifications.notify(
+        app_db, None, actor_for(app_db, "E1004").employee_id, "notice", "system.test", {"channel": "inapp"}, (), datetime.now(UTC)
+    )
+    app_db.commit()
+    assert app_db.get(NotificationMessage, message_id).language == "en"  # and the messages follow the same language

@@ -37,11 +37,15 @@ class LoginState(SessionState):
     _next: str = ""  # the page a signed-out visitor wanted (e.g. a reminder's leave form)
 
     async def _landing(self) -> rx.event.EventSpec:
-        """Where a fresh session goes: the page asked for, else HR's dashboard or the home page."""
+        """Where a fresh session goes: the page asked for, else HR's dashboard or the home page.
+        The account's language becomes the browser's (a new browser starts in the language the
+        person chose before, and messages are sent in that same language)."""
+        actor = await asyncio.to_thread(resolve_actor_sync, self.session_token)
+        if actor is not None and actor.language in ("zh-CN", "en"):
+            self.lang = actor.language
         if self._next:
             target, self._next = self._next, ""
             return rx.redirect(target)
-        actor = await asyncio.to_thread(resolve_actor_sync, self.session_token)
         target = routes.landing(actor.role.value if actor else "")
         if actor is not None and target == routes.HOME and await run(contacts.due_for, actor):
             target = routes.CONTACT  # first the contact details and the address for service
