@@ -6,7 +6,6 @@ this module registers the two leave workflows and applies their outcomes to the 
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -738,21 +737,16 @@ def report_rows(session: Session, actor: Actor, year: int) -> list[tuple]:
 
 
 def report_xlsx(session: Session, actor: Actor, year: int, language: str, now: datetime) -> bytes:
-    """The report as an Excel workbook (HR), with the moment it was generated."""
-    from openpyxl import Workbook
+    """The report as an Excel workbook (HR), with the moment it was generated in the company's
+    time zone; text that looks like a formula stays text (the dashboard's workbook writer)."""
+    from selfservice.services import dashboard
 
     rows = report_rows(session, actor, year)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{year}"
-    sheet.append(list(REPORT_HEADERS.get(language, REPORT_HEADERS["zh-CN"])))
-    for row in rows:
-        sheet.append(list(row))
-    sheet.append([])
-    sheet.append([("生成时间" if language == "zh-CN" else "Generated at") + f" {now.isoformat(timespec='seconds')}"])
-    for column, width in zip("ABCDEFGHI", (10, 12, 14, 12, 8, 12, 10, 10, 10), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
+    data = dashboard.xlsx(
+        f"{year}",
+        list(REPORT_HEADERS.get(language, REPORT_HEADERS["zh-CN"])),
+        [list(r) for r in rows],
+        dashboard.generated_at(language, now),
+    )
     audit.append(session, actor, "leave.report_exported", "leave_report", year, after={"rows": len(rows)}, at=now)
-    return buffer.getvalue()
+    return data

@@ -11,6 +11,7 @@ from pydantic import Field
 from selfservice.domain.actor import Actor
 from selfservice.domain.errors import DomainError
 from selfservice.services import approvals, leave_requests
+from selfservice.services.attendance import local_text
 from selfservice.ui.components.shell import card, page
 from selfservice.ui.guard import Form, handler, now, run
 from selfservice.ui.i18n import T, T_var
@@ -85,7 +86,7 @@ class ApprovalsState(SessionState):
                 "decided_by": h.decided_by,
                 "on_behalf": h.on_behalf_of,
                 "comment": h.comment,
-                "decided_at": h.decided_at.isoformat(timespec="minutes") if h.decided_at else "",
+                "decided_at": local_text(h.decided_at),  # the company's time zone, not raw UTC
                 "workflow": h.workflow,
             }
             for h in history

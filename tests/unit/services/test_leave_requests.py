@@ -280,6 +280,8 @@ def test_calendar_scope_and_report(company, now):
 
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet["A1"].value == "No." and sheet.max_row >= 3
+    footer = sheet.cell(row=sheet.max_row, column=1).value
+    assert "+00:00" not in footer and "17:00:00" in footer  # 09:00 UTC shown in the company's time zone, not raw UTC
     with pytest.raises(NotPermitted):
         leave_requests.report_rows(company, actor_for(company, "E1002"), 2026)
 
