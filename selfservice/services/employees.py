@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from selfservice.auth import secrets as sec
 from selfservice.domain.actor import Actor, Role
+from selfservice.domain.contacts import display_phone
 from selfservice.domain.employee_import import Directory, FileUnreadable, RowError, parse_file, validate_rows
 from selfservice.domain.employees import EmployeeDraft, FieldError, find_manager_cycle, validate_employee
 from selfservice.domain.errors import DomainError, NotFound, NotPermitted, ValidationFailed
@@ -292,7 +293,7 @@ def edit_view(session: Session, actor: Actor, employee_id: int) -> EditView:
         "manager_no": manager.employee_no if manager else "",
         "position": employee.position,
         "hire_date": employee.hire_date.isoformat(),
-        "phone": employee.phone,
+        "phone": display_phone(employee.phone, get_settings().phone_region),  # as people write it; stored E.164
         "email": employee.email,
         "role": account.role if account else "employee",
         "wecom_userid": employee.wecom_userid,
