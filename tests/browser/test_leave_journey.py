@@ -34,6 +34,18 @@ def workday(db_url: str, weeks_ahead: int, skip: int = 0) -> date:
         day += timedelta(days=1)
 
 
+def past_workday(db_url: str, back: int) -> date:
+    """A working day ``back`` working days ago (within the 30-day limit for leave after the fact):
+    unlike days weeks ahead, it never falls in a year whose holidays are not entered yet."""
+    day = datetime.now(UTC).date()
+    with Session(engine_for(db_url)) as session:
+        calendar = work_calendar.load(session, day - timedelta(days=45), day)
+    while back:
+        day -= timedelta(days=1)
+        back -= calendar.is_workday(day)
+    return day
+
+
 def leave_days(db_url: str, start: date, end: date) -> str:
     with Session(engine_for(db_url)) as session:
         return f"{work_calendar.load(session, start, end).leave_days(start, 'am', end, 'pm').normalize():f}"  # type: ignore[arg-type]
@@ -137,7 +149,7 @@ def test_sick_leave_with_a_photo_approved_on_a_phone_changes_balance_and_reaches
 def test_reject_needs_a_comment_and_the_employee_sees_it(browser, app_server):
     employee = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
     signed_in(employee, app_server.url, "E1006")
-    day = workday(app_server.db_url, 6)
+    day = past_workday(app_server.db_url, 14)  # leave after the fact, as a reminder's link files it
     employee.goto(f"{app_server.url}/leave?start={day.isoformat()}&type=personal")  # how a reminder links to the form
     expect(employee.locator("#leave-preview-days")).to_have_text("1")
     expect(employee.locator("select[name=leave_type]")).to_have_value("personal")
@@ -173,7 +185,7 @@ def test_an_undecided_request_is_escalated_to_the_approvers_manager(browser, app
     employee = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
     signed_in(employee, app_server.url, "E1009")
     employee.goto(app_server.url + "/leave")
-    day = workday(app_server.db_url, 7)
+    day = past_workday(app_server.db_url, 16)
     expect(employee.locator("#leave-submit")).to_be_visible()
     fill_leave(employee, "personal", day, day, "办理房产手续")
     employee.locator("#leave-submit").click()

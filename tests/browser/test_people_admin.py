@@ -34,7 +34,7 @@ def test_hr_creates_employee_with_field_errors_then_success(desktop, app_server)
     form.locator("input[name=phone]").fill("13700001234")
     desktop.locator("#employee-save").click()
     expect(desktop).to_have_url(re.compile(r"/employees/edit\?id=\d+"))
-    expect(desktop.locator("input[name=phone]")).to_have_value("+8613700001234")
+    expect(desktop.locator("input[name=phone]")).to_have_value("137 0000 1234")
     expect(desktop.locator("input[name=employee_no]")).to_have_value("N7001")
 
 
