@@ -180,17 +180,6 @@ def _demo_messages(session: Session, employees: dict[str, Employee], now: dateti
             open_message(session, reader, message_id, now + timedelta(minutes=45))
 
 
-def _workday_after(calendar_is_workday, day: date, skip: int) -> date:
-    """The ``skip``-th workday after ``day`` (0: the first workday from ``day`` on)."""
-    while not calendar_is_workday(day):
-        day += timedelta(days=1)
-    for _ in range(skip):
-        day += timedelta(days=1)
-        while not calendar_is_workday(day):
-            day += timedelta(days=1)
-    return day
-
-
 def sick_note_photo(days: int = 2) -> bytes:
     """A photo of a hospital's sick note (病假条), as an employee would take it."""
     import io
@@ -221,8 +210,15 @@ def _demo_leave_requests(session: Session, employees: dict[str, Employee], today
     def who(no: str):  # noqa: ANN202
         return actor_of(accounts[employees[no].id])  # type: ignore[index]
 
+    entered = work_calendar.entered_years(session, {today.year, today.year + 1})
+    ahead = [d for d in (today + timedelta(days=n) for n in range(1, 61)) if calendar.is_workday(d) and d.year in entered]
+
     def day(skip: int) -> date:
-        return _workday_after(calendar.is_workday, today + timedelta(days=1), skip)
+        """The ``skip``-th workday after today; late in December, when next year's holidays are
+        not entered (leave there is refused), the last ones left this year, or days just past."""
+        if skip < len(ahead):
+            return ahead[skip]
+        return ahead[-1] if ahead else past(max(1, 17 - skip))  # later skips stay later days
 
     def past(back: int) -> date:
         """The ``back``-th workday before today."""

@@ -21,10 +21,19 @@ pytestmark = pytest.mark.browser
 
 
 def workday(db_url: str, weeks_ahead: int, skip: int = 0) -> date:
-    """A workday some weeks ahead (the demo's own requests are within the next three weeks)."""
-    day = datetime.now(UTC).date() + timedelta(weeks=weeks_ahead)
+    """A workday some weeks ahead (the demo's own requests are within the next three weeks). Late in
+    December that lands in a year whose holidays are not entered yet (leave there is refused), so
+    then the days come from the end of this year instead, counted back from 31 December."""
+    today = datetime.now(UTC).date()
+    day = today + timedelta(weeks=weeks_ahead)
     with Session(engine_for(db_url)) as session:
-        calendar = work_calendar.load(session, day, day + timedelta(days=40))
+        calendar = work_calendar.load(session, today, day + timedelta(days=40))
+        entered = work_calendar.entered_years(session, {day.year})
+    if not entered:
+        last = date(today.year, 12, 31)
+        days = [last - timedelta(days=n) for n in range((last - today).days)]
+        ahead = [d for d in days if calendar.is_workday(d)]
+        return ahead[(weeks_ahead - 2) * 5 + skip]
     found = -1
     while True:
         if calendar.is_workday(day):
