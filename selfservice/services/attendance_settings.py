@@ -295,16 +295,12 @@ def schedules(session: Session, first: date, last: date, employee_ids: list[int]
 # ---- is the calendar there? -----------------------------------------------------------------
 
 
-def entered_years(session: Session, years: set[int]) -> set[int]:
-    return work_calendar.entered_years(session, years)
-
-
 def unconfirmed_years(session: Session, first: date, last: date) -> frozenset[int]:
     years = set(range(first.year, last.year + 1))
-    return frozenset(years - entered_years(session, years))
+    return frozenset(years - work_calendar.entered_years(session, years))
 
 
 def missing_calendar_years(session: Session, today: date) -> list[int]:
     """This year if it is not entered, and from 1 December next year too (HR must enter it)."""
     wanted = {today.year} | ({today.year + 1} if today.month == 12 else set())
-    return sorted(wanted - entered_years(session, wanted))
+    return sorted(wanted - work_calendar.entered_years(session, wanted))

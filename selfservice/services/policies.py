@@ -341,18 +341,16 @@ def publish(session: Session, actor: Actor, policy_id: int, now: datetime) -> in
     policy = session.get(Policy, policy_id)
     if policy is None:
         raise NotFound()
-    draft = _draft_of(
-        {
-            "title_zh": policy.title_zh,
-            "title_en": policy.title_en,
-            "body_kind": policy.body_kind,
-            "body_markdown": policy.body_markdown,
-            "audience": policy.audience_kind,
-            "audience_ids": json.loads(policy.audience_json or "[]"),
-            "requires_ack": policy.requires_ack,
-            "deadline": policy.deadline.isoformat() if policy.deadline else "",
-            "reminder_days": policy.reminder_days,
-        }
+    draft = rules.Draft(
+        title_zh=policy.title_zh,
+        title_en=policy.title_en,
+        body_kind=rules.BodyKind(policy.body_kind),
+        body_markdown=policy.body_markdown,
+        audience=rules.Audience(policy.audience_kind),
+        audience_ids=tuple(json.loads(policy.audience_json or "[]")),
+        requires_ack=policy.requires_ack,
+        deadline=policy.deadline,
+        reminder_days=policy.reminder_days,
     )
     rules.check_draft(draft, local_today(now), has_pdf=policy.body_pdf is not None)
     current = session.get(PolicyVersion, policy.current_version_id) if policy.current_version_id else None

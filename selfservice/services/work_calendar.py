@@ -60,30 +60,36 @@ def load_statutory(session: Session, actor: Actor, year: int, now: datetime) -> 
     _require_hr(actor)
     _check_year(year)
     days = statutory_exceptions(year)
-    existing = {
+    existing = _year_rows(session, year)
+    changed = _put_days(session, actor, existing, days, "statutory", now)
+    audit.append(session, actor, "calendar.statutory_loaded", "work_calendar", year, after={"days": changed}, at=now)
+    return changed
+
+
+def _year_rows(session: Session, year: int) -> dict[date, WorkCalendarDay]:
+    return {
         r.day: r
         for r in session.exec(
             select(WorkCalendarDay).where(WorkCalendarDay.day >= date(year, 1, 1), WorkCalendarDay.day <= date(year, 12, 31))
         ).all()
     }
-    changed = 0
+
+
+def _put_days(
+    session: Session, actor: Actor, existing: dict[date, WorkCalendarDay], days: dict[date, DayException], source: str, now: datetime
+) -> int:
+    """Write ``days`` from ``source`` over a year's rows; the days HR set one by one are kept."""
+    written = 0
     for day, exception in days.items():
         row = existing.get(day)
         if row is not None and row.source == "hr":
             continue
         row = row or WorkCalendarDay(day=day, kind=exception.kind)
-        row.kind, row.name, row.name_en, row.source, row.updated_at, row.updated_by = (
-            exception.kind,
-            exception.name,
-            exception.name_en,
-            "statutory",
-            now,
-            actor.account_id or None,
-        )
+        row.kind, row.name, row.name_en, row.source = exception.kind, exception.name, exception.name_en, source
+        row.updated_at, row.updated_by = now, actor.account_id or None
         session.add(row)
-        changed += 1
-    audit.append(session, actor, "calendar.statutory_loaded", "work_calendar", year, after={"days": changed}, at=now)
-    return changed
+        written += 1
+    return written
 
 
 def set_day(session: Session, actor: Actor, day: date, kind: str, name: str, now: datetime) -> None:
@@ -202,31 +208,11 @@ def save_notice(session: Session, actor: Actor, year: int, text: str, now: datet
     if errors:
         first = errors[0]
         raise ValidationFailed(first.key, field="notice", line=first.line, text=first.text)
-    existing = {
-        r.day: r
-        for r in session.exec(
-            select(WorkCalendarDay).where(WorkCalendarDay.day >= date(year, 1, 1), WorkCalendarDay.day <= date(year, 12, 31))
-        ).all()
-    }
+    existing = _year_rows(session, year)
     removed = [row for day, row in existing.items() if row.source != "hr" and day not in days]
     for row in removed:
         session.delete(row)
-    saved = 0
-    for day, exception in days.items():
-        row = existing.get(day)
-        if row is not None and row.source == "hr":
-            continue
-        row = row or WorkCalendarDay(day=day, kind=exception.kind)
-        row.kind, row.name, row.name_en, row.source, row.updated_at, row.updated_by = (
-            exception.kind,
-            exception.name,
-            exception.name_en,
-            "notice",
-            now,
-            actor.account_id or None,
-        )
-        session.add(row)
-        saved += 1
+    saved = _put_days(session, actor, existing, days, "notice", now)
     audit.append(
         session,
         actor,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,17 +15,9 @@ from playwright.sync_api import expect
 
 from selfservice.domain.notifications import sign_link
 from tests.browser.conftest import PHONE, assert_accessible, shot
-from tests.browser.flows import sign_in, sign_in_with_totp
+from tests.browser.flows import query, sign_in, sign_in_with_totp
 
 pytestmark = pytest.mark.browser
-
-
-def query(app_server, sql: str, *args):
-    connection = sqlite3.connect(app_server.db_url.removeprefix("sqlite:///"))
-    try:
-        return connection.execute(sql, args).fetchall()
-    finally:
-        connection.close()
 
 
 def test_employee_clocks_in_on_a_phone_and_requests_leave_for_a_missed_day(phone, app_server):

@@ -6,34 +6,15 @@ passes axe-core's WCAG 2.1 A/AA rules."""
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
 from playwright.sync_api import expect
 
 from selfservice.demo import DEMO_PASSWORD
 from tests.browser.conftest import assert_accessible, shot
-from tests.browser.flows import sign_in, sign_in_with_totp
-from tests.browser.test_policies_journey import draw_signature
+from tests.browser.flows import draw_signature, execute, query, sign_in, sign_in_with_totp
 
 pytestmark = pytest.mark.browser
-
-
-def query(app_server, sql: str, *args):
-    connection = sqlite3.connect(app_server.db_url.removeprefix("sqlite:///"))
-    try:
-        return connection.execute(sql, args).fetchall()
-    finally:
-        connection.close()
-
-
-def execute(app_server, sql: str) -> None:
-    connection = sqlite3.connect(app_server.db_url.removeprefix("sqlite:///"))
-    try:
-        connection.execute(sql)
-        connection.commit()
-    finally:
-        connection.close()
 
 
 def test_new_employee_confirms_the_address_for_service_then_signs_the_handbook(phone, app_server):

@@ -3,23 +3,13 @@ a signed link opens the message without signing in and records the read on its c
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, assert_accessible, shot
-from tests.browser.flows import sign_in, sign_in_with_totp
+from tests.browser.flows import query, sign_in, sign_in_with_totp
 
 pytestmark = pytest.mark.browser
-
-
-def query(app_server, sql: str, *args):
-    connection = sqlite3.connect(app_server.db_url.removeprefix("sqlite:///"))
-    try:
-        return connection.execute(sql, args).fetchall()
-    finally:
-        connection.close()
 
 
 def test_employee_confirms_receipt_and_hr_sees_it_in_the_outbox(phone, desktop, app_server):

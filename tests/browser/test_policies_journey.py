@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
 
 import pytest
 from playwright.sync_api import expect
@@ -15,29 +14,9 @@ from pypdf import PdfReader
 
 from selfservice.demo import DEMO_PASSWORD
 from tests.browser.conftest import assert_accessible, shot
-from tests.browser.flows import sign_in, sign_in_with_totp
+from tests.browser.flows import draw_signature, query, sign_in, sign_in_with_totp
 
 pytestmark = pytest.mark.browser
-
-
-def query(app_server, sql: str, *args):
-    connection = sqlite3.connect(app_server.db_url.removeprefix("sqlite:///"))
-    try:
-        return connection.execute(sql, args).fetchall()
-    finally:
-        connection.close()
-
-
-def draw_signature(page) -> None:
-    canvas = page.locator("canvas.signature-canvas")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    x, y = box["x"] + 20, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for i in range(1, 32):
-        page.mouse.move(x + i * 9, y + (28 if i % 2 else -28), steps=3)
-    page.mouse.up()
 
 
 def test_employee_signs_the_handbook_on_a_phone_and_hr_publishes_the_next_version(phone, desktop, app_server):

@@ -74,7 +74,7 @@ class ContactState(SigningMixin, SessionState):
         self.channels = view.confirmed_channels or ["inapp", "wecom", "sms"]
         self.pending = {"field": view.pending_field, "value": view.pending_value}
         rows = await run(contacts.history, actor, actor.employee_id, 50)
-        self.history = [{"field": r.field, "before": r.before, "after": r.after, "how": r.how, "by": r.by, "at": r.at} for r in rows]
+        self.history = history_rows(rows)
         self.form_key += 1
 
     @handler(page_load=True)
@@ -319,13 +319,18 @@ def _confirmation() -> tuple[rx.Component, rx.Component]:
     return rx.vstack(status, links, width="100%"), sign_step
 
 
-def _history() -> rx.Component:
+def history_rows(rows: list[contacts.ChangeRow]) -> list[dict[str, str]]:
+    return [{"field": r.field, "before": r.before, "after": r.after, "how": r.how, "by": r.by, "at": r.at} for r in rows]
+
+
+def history_card(rows: rx.Var, **props) -> rx.Component:
+    """Every change of one person's contact details (their own page, and HR's employee page)."""
     return card(
         rx.heading(T("contact.history"), size="4"),
-        rx.cond(S.history.length() == 0, rx.text(T("contact.no_history"), size="2", color_scheme="gray")),
+        rx.cond(rows.length() == 0, rx.text(T("contact.no_history"), size="2", color_scheme="gray")),
         data_table(
             ("contact.col.field", "contact.col.before", "contact.col.after", "contact.col.how", "contact.col.at"),
-            S.history,
+            rows,
             lambda r: rx.table.row(
                 rx.table.cell(T_var("field." + r["field"].to(str))),
                 rx.table.cell(r["before"]),
@@ -336,9 +341,10 @@ def _history() -> rx.Component:
                 white_space="nowrap",
             ),
         ),
+        **props,
     )
 
 
 def contact_page() -> rx.Component:
     status, sign_step = _confirmation()
-    return page(status, _details(), sign_step, _history(), title_key="contact.title")
+    return page(status, _details(), sign_step, history_card(S.history), title_key="contact.title")

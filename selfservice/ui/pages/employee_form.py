@@ -9,9 +9,10 @@ from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError
 from selfservice.services import auth, contacts, employees, signatures
 from selfservice.ui import routes
-from selfservice.ui.components.shell import card, data_table, page
+from selfservice.ui.components.shell import card, page
 from selfservice.ui.guard import Form, handler, now, run
-from selfservice.ui.i18n import T, T_var
+from selfservice.ui.i18n import T
+from selfservice.ui.pages.contact import history_card, history_rows
 from selfservice.ui.session import SessionState
 
 FIELDS = ("employee_no", "name", "name_en", "department", "manager_no", "position", "hire_date", "phone", "email", "role", "wecom_userid")
@@ -54,9 +55,7 @@ class EmployeeFormState(SessionState):
         signed = await run(signatures.of_employee, actor, self._employee_id, now())
         self.signed = [{"document": r.document, "at": r.signed_at, "receipt": r.receipt_url, "verify": r.verify_url} for r in signed]
         rows = await run(contacts.history, actor, self._employee_id, 100)
-        self.contact_history = [
-            {"field": r.field, "before": r.before, "after": r.after, "how": r.how, "by": r.by, "at": r.at} for r in rows
-        ]
+        self.contact_history = history_rows(rows)
 
     async def _load_departments(self, actor: Actor) -> None:
         options = await run(employees.departments, actor)
@@ -221,27 +220,6 @@ def employee_new_page() -> rx.Component:
     return page(card(_form()), title_key="employee.new_title")
 
 
-def _contact_history() -> rx.Component:
-    return card(
-        rx.heading(T("contact.history"), size="4"),
-        rx.cond(EmployeeFormState.contact_history.length() == 0, rx.text(T("contact.no_history"), size="2", color_scheme="gray")),
-        data_table(
-            ("contact.col.field", "contact.col.before", "contact.col.after", "contact.col.how", "contact.col.at"),
-            EmployeeFormState.contact_history,
-            lambda r: rx.table.row(
-                rx.table.cell(T_var("field." + r["field"].to(str))),
-                rx.table.cell(r["before"]),
-                rx.table.cell(r["after"]),
-                rx.table.cell(T_var("contact.how." + r["how"].to(str)), " ", r["by"]),
-                rx.table.cell(r["at"]),
-                class_name="contact-history-row",
-                white_space="nowrap",
-            ),
-        ),
-        id="employee-contact-history",
-    )
-
-
 def _signed() -> rx.Component:
     return card(
         rx.heading(T("employee.signed"), size="4"),
@@ -263,4 +241,10 @@ def _signed() -> rx.Component:
 
 
 def employee_edit_page() -> rx.Component:
-    return page(card(_form()), _account_actions(), _signed(), _contact_history(), title_key="employee.edit_title")
+    return page(
+        card(_form()),
+        _account_actions(),
+        _signed(),
+        history_card(EmployeeFormState.contact_history, id="employee-contact-history"),
+        title_key="employee.edit_title",
+    )
