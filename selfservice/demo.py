@@ -71,6 +71,26 @@ PEOPLE = [
 ]
 
 
+def _work_start(no: str, index: int, hire_date: date, today: date) -> date:
+    """参加工作时间: years of work before joining, varied so that the annual leave shows each
+    case: 15 days (≥ 20 years), 10, 5, a new joiner pro-rated, someone crossing 10 years this
+    year (E1004), and someone not yet a year at work (E1009: no annual leave yet)."""
+    if no == "E1004":
+        return min(hire_date, date(today.year - 10, 7, 1))
+    if no == "E1009":
+        return hire_date
+    if no == "E1001":
+        return hire_date - timedelta(days=round(365.25 * 21))
+    return hire_date - timedelta(days=round(365.25 * ((index * 7) % 18 + 1)))
+
+
+# Children under 3 give 育儿假 (childcare leave) when HR switches it on.
+_CHILDREN = {
+    "E1006": lambda today: (today - timedelta(days=400)).isoformat(),
+    "E2004": lambda today: f"{(today - timedelta(days=2000)).isoformat()},{(today - timedelta(days=200)).isoformat()}",
+}
+
+
 def load_demo(session: Session, today: date | None = None, workflows: bool = True) -> int:
     """Insert the demo company into an empty database; returns the number of employees added.
 
@@ -90,13 +110,16 @@ def load_demo(session: Session, today: date | None = None, workflows: bool = Tru
     password_hash = sec.hash_password(DEMO_PASSWORD)
     employees: dict[str, Employee] = {}
     for index, (no, name, name_en, dept, _mgr, position, _role) in enumerate(PEOPLE):
+        hire_date = today - timedelta(days=90 + 37 * index)
         employees[no] = Employee(
             employee_no=no,
             name=name,
             name_en=name_en,
             department_id=departments[dept].id,  # type: ignore[arg-type]
             position=position,
-            hire_date=today - timedelta(days=90 + 37 * index),
+            hire_date=hire_date,
+            work_start_date=_work_start(no, index, hire_date, today),
+            child_births=_CHILDREN.get(no, lambda t: "")(today),
             phone=f"+86138{index:04d}{(index * 7919) % 10000:04d}",
             email=f"{name_en.split()[0].lower()}.{name_en.split()[-1].lower()}@example.com",
             address=f"上海市浦东新区张江路 {100 + index} 号",

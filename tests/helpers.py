@@ -31,3 +31,16 @@ def run_async(coroutine):
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+def same_leave_facts(session, hire=None, work_start=None) -> None:
+    """Give every employee the same hire date and 参加工作时间 (8 years at work: 5 days of annual
+    leave a year), so that leave tests do not depend on the demo's dates, which move with today."""
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from selfservice.persistence.models import Employee
+
+    session.execute(sa.update(Employee).values(hire_date=hire or date(2020, 1, 6), work_start_date=work_start or date(2018, 1, 2)))
+    session.flush()

@@ -47,6 +47,8 @@ class EmployeeDraft:
     position: str = ""
     role: Role = Role.employee
     wecom_userid: str = ""  # 企业微信账号, when it is not the employee number
+    work_start_date: date | None = None  # 参加工作时间: decides the statutory annual leave
+    child_births: str = ""  # children's birth dates, ISO, comma separated (育儿假)
 
 
 def normalize_phone(raw: str, region: str = "CN") -> str | None:
@@ -133,6 +135,7 @@ def validate_employee(
         errors.append(FieldError("wecom_userid", "field.wecom_userid_format"))
     if values["manager_no"] and values["manager_no"] == values["employee_no"]:
         errors.append(FieldError("manager_no", "field.manager_self"))
+    work_start, births = _leave_facts(raw, hire, errors)
     if errors:
         return None, errors
     return (
@@ -148,9 +151,34 @@ def validate_employee(
             position=values["position"],
             role=role,
             wecom_userid=values["wecom_userid"],
+            work_start_date=work_start,
+            child_births=births,
         ),
         [],
     )
+
+
+def _leave_facts(raw: Mapping[str, Any], hire: date | None, errors: list[FieldError]) -> tuple[date | None, str]:
+    """参加工作时间 and the children's birth dates (both optional); errors are appended."""
+    from selfservice.domain import leave_law
+    from selfservice.domain.errors import ValidationFailed
+
+    text = _text(raw.get("work_start_date"))
+    work_start = parse_date(raw.get("work_start_date")) if text else None
+    if text and work_start is None:
+        errors.append(FieldError("work_start_date", "field.date_format", {"value": text[:20]}))
+    elif work_start is not None and hire is not None:
+        try:
+            leave_law.check_work_start(work_start, hire)
+        except ValidationFailed as error:
+            errors.append(FieldError("work_start_date", error.key, error.params))
+    births = _text(raw.get("child_births"))
+    try:
+        dates = leave_law.parse_births(births)
+    except ValidationFailed as error:
+        errors.append(FieldError("child_births", error.key, error.params))
+        return work_start, ""
+    return work_start, ",".join(d.isoformat() for d in dates)
 
 
 def find_manager_cycle(manager_of: Mapping[str, str]) -> list[str] | None:

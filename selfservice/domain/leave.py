@@ -21,6 +21,7 @@ class LedgerKind(StrEnum):
     usage = "usage"  # approved leave (negative)
     adjustment = "adjustment"  # HR correction, either sign, with a reason
     expiry = "expiry"  # unused days that lapsed (negative)
+    overtime = "overtime"  # approved overtime credited as time off in lieu (调休)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class LeaveTypeRule:
     attachment_over_days: Decimal | None = None  # attachment required when days exceed this
     hr_must_approve: bool = False
     allow_negative: bool = False
+    kind: str = "custom"  # domain.leave_law.Kind
+    counting: str = "working"  # domain.leave_law.Counting
+    per_event_days: Decimal | None = None
+    proof: str = ""
+    proof_en: str = ""
 
     @property
     def has_balance(self) -> bool:
@@ -47,9 +53,25 @@ class LeaveTypeRule:
 
 
 DEFAULT_TYPES = (
-    LeaveTypeRule("annual", "年假", "Annual leave", paid=True, half_day=True, yearly_quota=Decimal(5), carry_over_cap=Decimal(5)),
-    LeaveTypeRule("sick", "病假", "Sick leave", paid=True, half_day=True, yearly_quota=None, attachment_over_days=Decimal(1)),
-    LeaveTypeRule("personal", "事假", "Personal leave", paid=False, half_day=True, yearly_quota=None, hr_must_approve=False),
+    # 年假 follows the statutory tiers by working years; the quota is the tier of 1–10 years.
+    LeaveTypeRule(
+        "annual", "年假", "Annual leave", paid=True, half_day=True, yearly_quota=Decimal(5), carry_over_cap=Decimal(5), kind="annual"
+    ),
+    LeaveTypeRule(
+        "sick",
+        "病假",
+        "Sick leave",
+        paid=True,
+        half_day=True,
+        yearly_quota=None,
+        attachment_over_days=Decimal(1),
+        kind="sick",
+        proof="病假条",
+        proof_en="a doctor's note",
+    ),
+    LeaveTypeRule(
+        "personal", "事假", "Personal leave", paid=False, half_day=True, yearly_quota=None, hr_must_approve=False, kind="personal"
+    ),
 )
 
 
@@ -86,6 +108,35 @@ class RequestStatus(StrEnum):
 HOLDING = (RequestStatus.pending, RequestStatus.approved, RequestStatus.cancel_pending)
 
 
+def request_problems(
+    rule: LeaveTypeRule,
+    start: date,
+    end: date,
+    today: date,
+    past_limit_days: int,
+    days: Decimal | None,
+    available: Decimal | None,
+    overlaps: bool,
+) -> list[ValidationFailed]:
+    """Every rule a new request's dates and days break, in the order of the form's fields (the
+    live preview shows them all at once; submitting refuses with the first). ``days`` is None when
+    they could not be counted; ``available`` is the balance minus days reserved by pending
+    requests, or None for types without a balance."""
+    problems = []
+    if start < today - timedelta(days=past_limit_days):
+        problems.append(ValidationFailed("leave.too_far_past", field="start", days=past_limit_days))
+    if (end - start).days > 366:
+        problems.append(ValidationFailed("leave.range_too_long", field="end"))
+    if overlaps:
+        problems.append(ValidationFailed("leave.overlap", field="start"))
+    if days is not None:
+        try:
+            check_days(rule, days, None if rule.allow_negative else available)
+        except ValidationFailed as problem:
+            problems.append(problem)
+    return problems
+
+
 def check_request(
     rule: LeaveTypeRule,
     start: date,
@@ -98,22 +149,29 @@ def check_request(
     overlaps: bool,
     reason: str,
 ) -> None:
-    """Everything a new request must satisfy, first failure wins (the form shows one message).
-
-    ``available`` is the balance minus days reserved by pending requests, or None for types
-    without a balance. Dates and half days are checked by :meth:`WorkCalendar.leave_days`.
-    """
-    if start < today - timedelta(days=past_limit_days):
-        raise ValidationFailed("leave.too_far_past", field="start", days=past_limit_days)
-    if (end - start).days > 366:
-        raise ValidationFailed("leave.range_too_long", field="end")
-    if not reason.strip():
-        raise ValidationFailed("leave.reason_missing", field="reason")
-    if overlaps:
-        raise ValidationFailed("leave.overlap", field="start")
-    check_days(rule, days, None if rule.allow_negative else available)
+    """Everything a new request must satisfy; the first failure is raised."""
+    problems = request_problems(rule, start, end, today, past_limit_days, days, available, overlaps)
+    if not reason.strip():  # after the date range's own problems, before overlap and balance
+        dates = sum(1 for p in problems if p.key in ("leave.too_far_past", "leave.range_too_long"))
+        problems.insert(dates, ValidationFailed("leave.reason_missing", field="reason"))
+    if problems:
+        raise problems[0]
     if rule.attachment_required(days) and attachments == 0:
         raise ValidationFailed("leave.attachment_required", field="attachments", days=f"{rule.attachment_over_days.normalize():f}")
+
+
+def calendar_days(start: date, start_half: str, end: date, end_half: str) -> Decimal:
+    """Calendar days (weekends and holidays included) from ``start`` (am/pm) to ``end`` (am/pm)."""
+    if end < start:
+        raise ValidationFailed("leave.end_before_start", field="end")
+    if end == start and start_half == "pm" and end_half == "am":
+        raise ValidationFailed("leave.half_order", field="end_half")
+    days = Decimal((end - start).days + 1)
+    if start_half == "pm":
+        days -= Decimal("0.5")
+    if end_half == "am":
+        days -= Decimal("0.5")
+    return days
 
 
 def year_parts(start: date, start_half: str, end: date, end_half: str) -> list[tuple[int, date, str, date, str]]:

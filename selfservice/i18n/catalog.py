@@ -108,7 +108,6 @@ ZH: dict[str, str] = {
     "employee.new_password": "新密码",
     # import
     "import.title": "导入员工",
-    "import.hint": "上传 CSV（UTF-8 或 Excel 导出的 GBK）或 XLSX 文件。首行为表头：工号、姓名、英文名、部门、直属领导工号、入职日期、手机、邮箱、职位、角色。先校验整个文件，任何一行有误则全部不导入。",
     "import.choose": "选择文件",
     "import.drop": "拖放文件到此处，或点击选择",
     "import.start": "校验并导入",
@@ -477,7 +476,6 @@ EN: dict[str, str] = {
     "employee.new_password": "New password",
     # import
     "import.title": "Import employees",
-    "import.hint": "Upload a CSV (UTF-8, or GBK as Excel saves it) or an XLSX file. First row is the header: employee_no, name, name_en, department, manager_no, hire_date, phone, email, position, role. The whole file is checked first; if any row is wrong, nothing is imported.",
     "import.choose": "Choose file",
     "import.drop": "Drop a file here, or click to choose",
     "import.start": "Check and import",
@@ -741,9 +739,16 @@ EN: dict[str, str] = {
 
 def _merge() -> None:
     """Workflow catalogues live beside this one; each key is defined once."""
-    from selfservice.i18n import attendance, policies
+    from selfservice.i18n import attendance, leave_law, policies
 
-    for base, extra in ((ZH, attendance.ZH), (EN, attendance.EN), (ZH, policies.ZH), (EN, policies.EN)):
+    for base, extra in (
+        (ZH, attendance.ZH),
+        (EN, attendance.EN),
+        (ZH, policies.ZH),
+        (EN, policies.EN),
+        (ZH, leave_law.ZH),
+        (EN, leave_law.EN),
+    ):
         clash = set(base) & set(extra)
         assert not clash, f"keys defined twice: {sorted(clash)}"
         base.update(extra)

@@ -55,6 +55,8 @@ class Employee(SQLModel, table=True):
     manager_id: int | None = Field(default=None, foreign_key="employee.id", index=True)
     position: str = Field(default="", max_length=64)
     hire_date: date
+    work_start_date: date | None = Field(default=None)  # 参加工作时间: decides the statutory annual leave
+    child_births: str = Field(default="", max_length=120)  # children's birth dates (ISO, comma separated): 育儿假
     status: str = Field(default="active", max_length=16)
     phone: str = Field(default="", max_length=20)
     email: str = Field(default="", max_length=254)
@@ -228,6 +230,11 @@ class LeaveType(SQLModel, table=True):
     hr_must_approve: bool = Field(default=False)
     allow_negative: bool = Field(default=False)
     active: bool = Field(default=True)
+    kind: str = Field(default="custom", max_length=16)  # domain.leave_law.Kind: the statutory rule it follows
+    counting: str = Field(default="working", max_length=8)  # working days or calendar days
+    per_event_days: Decimal | None = Field(default=None, sa_type=sa.Numeric(6, 1))  # most days per event (婚假, 产假, ...)
+    proof: str = Field(default="", max_length=100)  # the proof it needs, shown on the form
+    proof_en: str = Field(default="", max_length=200)
 
 
 class LeaveLedgerEntry(SQLModel, table=True):
@@ -240,7 +247,7 @@ class LeaveLedgerEntry(SQLModel, table=True):
     leave_type: str = Field(foreign_key="leave_type.code", max_length=16)
     year: int = Field(index=True)
     kind: str = Field(max_length=16)
-    days: Decimal = Field(sa_type=sa.Numeric(6, 1))
+    days: Decimal = Field(sa_type=sa.Numeric(9, 4))  # time off in lieu comes in hours (1 h = 0.125 day)
     note: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: int | None = Field(default=None)
@@ -259,6 +266,23 @@ class LeaveRequest(SQLModel, table=True):
     end_date: date = Field(index=True)
     end_half: str = Field(default="pm", max_length=2)
     days: Decimal = Field(sa_type=sa.Numeric(6, 1))
+    reason: str = Field(default="", max_length=500)
+    status: str = Field(default="pending", max_length=16, index=True)
+    difficult_birth: bool = Field(default=False)  # maternity leave: + 15 days
+    babies: int = Field(default=1)  # maternity leave: + 15 days per additional baby
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OvertimeRequest(SQLModel, table=True):
+    """加班申请: approved through the engine, it adds time off in lieu (调休) to the balance."""
+
+    __tablename__ = "overtime_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    work_date: date
+    hours: Decimal = Field(sa_type=sa.Numeric(4, 1))
     reason: str = Field(default="", max_length=500)
     status: str = Field(default="pending", max_length=16, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

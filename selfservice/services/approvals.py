@@ -465,6 +465,18 @@ def history_for(session: Session, actor: Actor, limit: int = 100) -> list[Item]:
     return _items(session, actor, list(rows))
 
 
+def summaries(session: Session, items: list[Item]) -> dict[int, dict[str, str]]:
+    """What each item is about (its workflow's description), by step id: the history names the
+    request, not only the person."""
+    result = {}
+    for item in items:
+        try:
+            result[item.step_id] = workflow(item.workflow).describe(session, item.subject_id)
+        except (NotFound, AssertionError):
+            result[item.step_id] = {}
+    return result
+
+
 def is_involved(session: Session, actor: Actor, workflows: tuple[str, ...], subject_id: int) -> bool:
     """Whether the actor is (or was) an approver of any approval of this subject."""
     me = actor.employee_id

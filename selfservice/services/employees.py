@@ -40,6 +40,7 @@ class ProfileView:
     manager: str
     position: str
     hire_date: str
+    work_start_date: str
     status: str
     phone: str
     email: str
@@ -96,6 +97,7 @@ def profile(session: Session, actor: Actor, employee_id: int) -> ProfileView:
         manager=f"{manager.name} ({manager.employee_no})" if manager else "",
         position=employee.position,
         hire_date=employee.hire_date.isoformat(),
+        work_start_date=employee.work_start_date.isoformat() if employee.work_start_date else "",
         status=employee.status,
         phone=employee.phone,
         email=employee.email,
@@ -246,6 +248,8 @@ def create(session: Session, actor: Actor, raw: Mapping[str, Any], password: str
         manager_id=manager_id,
         position=draft.position,
         hire_date=draft.hire_date,
+        work_start_date=draft.work_start_date,
+        child_births=draft.child_births,
         phone=draft.phone,
         email=draft.email,
         wecom_userid=draft.wecom_userid,
@@ -264,7 +268,16 @@ def create(session: Session, actor: Actor, raw: Mapping[str, Any], password: str
     from selfservice.services import contacts
 
     contacts.record_initial(session, actor, [_snapshot(employee)], contacts.HOW_HR, now or datetime.now().astimezone())
+    _grant_leave(session, actor, employee.id, now)  # type: ignore[arg-type]
     return employee.id  # type: ignore[return-value]
+
+
+def _grant_leave(session: Session, actor: Actor, employee_id: int, now: datetime | None) -> None:
+    """The year's leave follows the record at once (the nightly accrual would do it tomorrow)."""
+    from selfservice.services import approvals, leave_balances
+
+    moment = now or datetime.now().astimezone()
+    leave_balances.accrue_year(session, actor, approvals.local_today(moment).year, moment, [employee_id])
 
 
 @dataclass(frozen=True)
@@ -293,6 +306,8 @@ def edit_view(session: Session, actor: Actor, employee_id: int) -> EditView:
         "manager_no": manager.employee_no if manager else "",
         "position": employee.position,
         "hire_date": employee.hire_date.isoformat(),
+        "work_start_date": employee.work_start_date.isoformat() if employee.work_start_date else "",
+        "child_births": employee.child_births,
         "phone": display_phone(employee.phone, get_settings().phone_region),  # as people write it; stored E.164
         "email": employee.email,
         "role": account.role if account else "employee",
@@ -321,6 +336,7 @@ def update(session: Session, actor: Actor, employee_id: int, raw: Mapping[str, A
     employee.name, employee.name_en, employee.position = draft.name, draft.name_en, draft.position
     employee.department_id, employee.manager_id = department_id, manager_id
     employee.hire_date = draft.hire_date
+    employee.work_start_date, employee.child_births = draft.work_start_date, draft.child_births
     employee.updated_at = now or datetime.now().astimezone()
     from selfservice.services import contacts  # the contact history: field, before, after, by HR
 
@@ -340,6 +356,8 @@ def update(session: Session, actor: Actor, employee_id: int, raw: Mapping[str, A
     after = _snapshot(employee) | {"role": account.role if account else None}
     if after != before:
         audit.append(session, actor, "employee.updated", "employee", employee.id, before=before, after=after, at=now)
+    if employee.status == "active" and any(before.get(k) != after.get(k) for k in ("hire_date", "work_start_date", "child_births")):
+        _grant_leave(session, actor, employee.id, now)  # type: ignore[arg-type]
 
 
 def set_active(session: Session, actor: Actor, employee_id: int, active: bool, now: datetime) -> None:
@@ -446,6 +464,8 @@ def import_file(
                     "manager_id": None,
                     "position": d.position,
                     "hire_date": d.hire_date,
+                    "work_start_date": d.work_start_date,
+                    "child_births": d.child_births,
                     "status": "active",
                     "phone": d.phone,
                     "email": d.email,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from selfservice.domain import leave as rules
+from selfservice.domain import leave_law as law
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import NotFound, NotPermitted, ValidationFailed
 from selfservice.persistence.models import Employee, LeaveLedgerEntry, LeaveType
@@ -28,6 +29,11 @@ def rule_of(row: LeaveType) -> rules.LeaveTypeRule:
         row.attachment_over_days,
         row.hr_must_approve,
         row.allow_negative,
+        row.kind,
+        row.counting,
+        row.per_event_days,
+        row.proof,
+        row.proof_en,
     )
 
 
@@ -47,6 +53,9 @@ def ensure_default_types(session: Session) -> int:
                 carry_over_cap=rule.carry_over_cap,
                 attachment_over_days=rule.attachment_over_days,
                 hr_must_approve=rule.hr_must_approve,
+                kind=rule.kind,
+                proof=rule.proof,
+                proof_en=rule.proof_en,
             )
         )
     session.flush()
@@ -66,21 +75,57 @@ def balance_of(session: Session, employee_id: int, leave_type: str, year: int) -
     return Decimal(str(total))
 
 
-def accrue_year(session: Session, actor: Actor, year: int, now: datetime) -> int:
-    """Grant ``year``'s quota to every active employee (once), carrying over last year's unused
-    days up to the cap and letting the rest expire. Returns the number of entries written."""
+def entitled(leave_type: LeaveType, employee: Employee, year: int) -> Decimal:
+    """The days ``employee`` is granted of ``leave_type`` for ``year``: the statutory annual leave
+    from their working years (pro-rated), childcare leave per child under 3, else the flat quota."""
+    if leave_type.kind == law.Kind.annual:
+        return Decimal(law.annual_entitlement(year, employee.hire_date, employee.work_start_date).days)
+    if leave_type.kind == law.Kind.childcare:
+        return (leave_type.yearly_quota or Decimal(0)) * law.children_under_age(_births(employee), year)
+    return leave_type.yearly_quota or Decimal(0)
+
+
+def _births(employee: Employee) -> list:
+    try:
+        return law.parse_births(employee.child_births)
+    except ValidationFailed:
+        return []
+
+
+# Entitlements that follow the employee's record are recomputed when it changes.
+_FOLLOWS_RECORD = (law.Kind.annual, law.Kind.childcare)
+
+
+def accrue_year(session: Session, actor: Actor, year: int, now: datetime, employee_ids: list[int] | None = None) -> int:
+    """Grant ``year``'s days to every active employee (or to ``employee_ids``), carrying over last
+    year's unused days up to the cap and letting the rest expire. Idempotent: it runs every night
+    so that new joiners get their pro-rated days; statutory annual and childcare leave are topped
+    up (or reduced) when the record they are computed from changed. Returns the entries written."""
     if not actor.has_role(Role.hr):
         raise NotPermitted()
     written = 0
     quota_types = [t for t in session.exec(select(LeaveType).where(LeaveType.active == True, LeaveType.yearly_quota.is_not(None))).all()]  # type: ignore[union-attr]  # noqa: E712
-    people = session.exec(select(Employee.id).where(Employee.status == "active")).all()
+    query = select(Employee).where(Employee.status == "active")
+    if employee_ids is not None:
+        query = query.where(Employee.id.in_(employee_ids))  # type: ignore[union-attr]
+    people = session.exec(query).all()
     for leave_type in quota_types:
-        accrued = set(
+        granted: dict[int, Decimal] = {}
+        for employee_id, days in session.exec(
+            select(LeaveLedgerEntry.employee_id, LeaveLedgerEntry.days).where(
+                LeaveLedgerEntry.leave_type == leave_type.code,
+                LeaveLedgerEntry.year == year,
+                LeaveLedgerEntry.kind == rules.LedgerKind.accrual,
+            )
+        ).all():
+            granted[employee_id] = granted.get(employee_id, Decimal(0)) + Decimal(days)
+        carried = set(
             session.exec(
                 select(LeaveLedgerEntry.employee_id).where(
                     LeaveLedgerEntry.leave_type == leave_type.code,
-                    LeaveLedgerEntry.year == year,
-                    LeaveLedgerEntry.kind == rules.LedgerKind.accrual,
+                    LeaveLedgerEntry.year == year - 1,
+                    LeaveLedgerEntry.kind.in_([rules.LedgerKind.carry_over, rules.LedgerKind.expiry]),  # type: ignore[attr-defined]
+                    LeaveLedgerEntry.note.in_([f"to {year}", f"lapsed at the start of {year}"]),  # type: ignore[attr-defined]
                 )
             ).all()
         )
@@ -91,26 +136,35 @@ def accrue_year(session: Session, actor: Actor, year: int, now: datetime) -> int
                 )
             ).all()
         )
-        for employee_id in people:
-            if employee_id in accrued:
-                continue
-            entries = [
-                LeaveLedgerEntry(
-                    employee_id=employee_id,
-                    leave_type=leave_type.code,
-                    year=year,
-                    kind=rules.LedgerKind.accrual,
-                    days=leave_type.yearly_quota,
-                    note=f"{year} quota",
-                    created_at=now,
-                    created_by=actor.account_id or None,
-                )
-            ]  # type: ignore[arg-type]
-            if employee_id in had_last_year:
+        for employee in people:
+            employee_id = employee.id
+            assert employee_id is not None
+            entries = []
+            target = entitled(leave_type, employee, year)
+            so_far = granted.get(employee_id)
+            if so_far is None or (leave_type.kind in _FOLLOWS_RECORD and so_far != target):
+                if so_far is None and target == 0:
+                    pass  # nothing to grant yet (under a year of work, no child under 3)
+                else:
+                    entries.append(
+                        LeaveLedgerEntry(
+                            employee_id=employee_id,
+                            leave_type=leave_type.code,
+                            year=year,
+                            kind=rules.LedgerKind.accrual,
+                            days=target - (so_far or 0),
+                            note=f"{year} quota"
+                            if so_far is None
+                            else f"{year} recomputed: {so_far.normalize():f} → {target.normalize():f}",
+                            created_at=now,
+                            created_by=actor.account_id or None,
+                        )
+                    )  # type: ignore[arg-type]
+            if employee_id in had_last_year and employee_id not in carried:
                 unused = balance_of(session, employee_id, leave_type.code, year - 1)
-                carried = rules.carry_over(unused, leave_type.carry_over_cap)
-                if carried:  # a transfer: out of last year, into this one
-                    for entry_year, amount, note in ((year - 1, -carried, f"to {year}"), (year, carried, f"from {year - 1}")):
+                kept = rules.carry_over(unused, leave_type.carry_over_cap)
+                if kept:  # a transfer: out of last year, into this one
+                    for entry_year, amount, note in ((year - 1, -kept, f"to {year}"), (year, kept, f"from {year - 1}")):
                         entries.append(
                             LeaveLedgerEntry(
                                 employee_id=employee_id,
@@ -123,14 +177,14 @@ def accrue_year(session: Session, actor: Actor, year: int, now: datetime) -> int
                                 created_by=actor.account_id or None,
                             )
                         )
-                if unused - carried > 0:
+                if unused - kept > 0:
                     entries.append(
                         LeaveLedgerEntry(
                             employee_id=employee_id,
                             leave_type=leave_type.code,
                             year=year - 1,
                             kind=rules.LedgerKind.expiry,
-                            days=-(unused - carried),
+                            days=-(unused - kept),
                             note=f"lapsed at the start of {year}",
                             created_at=now,
                             created_by=actor.account_id or None,
@@ -139,7 +193,8 @@ def accrue_year(session: Session, actor: Actor, year: int, now: datetime) -> int
             session.add_all(entries)
             written += len(entries)
     session.flush()
-    audit.append(session, actor, "leave.accrued", "leave_ledger", year, after={"entries": written}, at=now)
+    if written:
+        audit.append(session, actor, "leave.accrued", "leave_ledger", year, after={"entries": written}, at=now)
     return written
 
 
@@ -238,6 +293,11 @@ class TypeSettings:
     hr_must_approve: bool
     allow_negative: bool
     active: bool
+    kind: str = law.Kind.custom
+    counting: str = law.Counting.working
+    per_event_days: str = ""  # "" when a request is not limited per event
+    proof: str = ""
+    proof_en: str = ""
 
 
 def _text(value: Decimal | None) -> str:
@@ -261,6 +321,11 @@ def type_settings(session: Session, actor: Actor) -> list[TypeSettings]:
             t.hr_must_approve,
             t.allow_negative,
             t.active,
+            t.kind,
+            t.counting,
+            _text(t.per_event_days),
+            t.proof,
+            t.proof_en,
         )
         for t in session.exec(select(LeaveType).order_by(LeaveType.code)).all()
     ]
@@ -293,6 +358,13 @@ def save_type(session: Session, actor: Actor, settings: TypeSettings, now: datet
     quota = _days_field(settings.yearly_quota, "yearly_quota", optional=True)
     cap = _days_field(settings.carry_over_cap or "0", "carry_over_cap", optional=False)
     attachment = _days_field(settings.attachment_over_days, "attachment_over_days", optional=True)
+    per_event = _days_field(settings.per_event_days, "per_event_days", optional=True)
+    if settings.kind not in set(law.Kind):
+        raise ValidationFailed("error.invalid", field="kind")
+    if settings.counting not in set(law.Counting):
+        raise ValidationFailed("error.invalid", field="counting")
+    if len(settings.proof) > 100 or len(settings.proof_en) > 200:
+        raise ValidationFailed("field.too_long", field="proof", max=100)
     row = session.get(LeaveType, code)
     before = None if row is None else asdict_type(row)
     row = row or LeaveType(code=code, name="", name_en="")
@@ -305,6 +377,8 @@ def save_type(session: Session, actor: Actor, settings: TypeSettings, now: datet
         settings.active,
     )
     row.yearly_quota, row.carry_over_cap, row.attachment_over_days = quota, cap, attachment  # type: ignore[assignment]
+    row.kind, row.counting, row.per_event_days = settings.kind, settings.counting, per_event  # type: ignore[assignment]
+    row.proof, row.proof_en = settings.proof.strip(), settings.proof_en.strip()
     session.add(row)
     session.flush()
     audit.append(session, actor, "leave.type_saved", "leave_type", code, before=before, after=asdict_type(row), at=now)
@@ -322,6 +396,11 @@ def asdict_type(row: LeaveType) -> dict[str, object]:
         "hr_must_approve": row.hr_must_approve,
         "allow_negative": row.allow_negative,
         "active": row.active,
+        "kind": row.kind,
+        "counting": row.counting,
+        "per_event_days": _text(row.per_event_days),
+        "proof": row.proof,
+        "proof_en": row.proof_en,
     }
 
 
@@ -333,3 +412,72 @@ def employee_by_no(session: Session, actor: Actor, employee_no: str) -> int:
     if found is None:
         raise ValidationFailed("leave.employee_unknown", field="employee_no", value=employee_no.strip()[:32])
     return found
+
+
+# ---- statutory types and how an employee's annual leave was computed ------------------------
+
+
+def apply_presets(session: Session, actor: Actor, province: str, kinds: list[str], now: datetime) -> list[str]:
+    """HR switches on statutory leave types with ``province``'s days (婚假, 产假, 陪产假, 育儿假,
+    丧假, 调休; 年假 follows the working-years tiers). Existing types of the same code take the
+    preset's numbers; every number stays editable afterwards. Returns the codes written."""
+    if not actor.has_role(Role.hr):
+        raise NotPermitted()
+    chosen = [p for p in law.presets(province) if p.kind in kinds]
+    if not chosen:
+        raise ValidationFailed("leave.presets_none", field="kinds")
+    written = []
+    for preset in chosen:
+        row = session.get(LeaveType, preset.code)
+        before = None if row is None else asdict_type(row)
+        if row is None:
+            row = LeaveType(code=preset.code, name=preset.name, name_en=preset.name_en, carry_over_cap=preset.carry_over_cap)
+        row.kind, row.counting, row.paid, row.half_day, row.active = preset.kind, preset.counting, preset.paid, preset.half_day, True
+        if preset.kind != law.Kind.annual:  # 年假 keeps HR's cap and quota; its days come from the tiers
+            row.yearly_quota, row.per_event_days = preset.yearly_quota, preset.per_event_days
+            row.attachment_over_days, row.proof, row.proof_en = preset.attachment_over_days, preset.proof, preset.proof_en
+            if preset.kind == law.Kind.lieu:
+                row.carry_over_cap = Decimal(365)  # time off in lieu does not lapse at the year end unless HR says so
+        session.add(row)
+        session.flush()
+        audit.append(
+            session,
+            actor,
+            "leave.type_preset",
+            "leave_type",
+            row.code,
+            before=before,
+            after=asdict_type(row) | {"province": province},
+            at=now,
+        )
+        written.append(row.code)
+    return written
+
+
+@dataclass(frozen=True)
+class AnnualExplanation:
+    hire_date: str
+    work_start: str  # "" when not entered (the hire date is used)
+    entitlement: law.Entitlement
+
+
+def annual_explanation(session: Session, actor: Actor, employee_id: int, year: int) -> AnnualExplanation | None:
+    """How the employee's statutory annual leave for ``year`` was computed (None when 年假 does
+    not follow the statutory tiers)."""
+    employee = session.get(Employee, employee_id)
+    if employee is None:
+        raise NotFound()
+    if not (
+        actor.has_role(Role.hr)
+        or employee_id == actor.employee_id
+        or (actor.role == Role.manager and employee.manager_id == actor.employee_id)
+    ):
+        raise NotPermitted()
+    annual = session.exec(select(LeaveType).where(LeaveType.kind == law.Kind.annual, LeaveType.active == True)).first()  # noqa: E712
+    if annual is None:
+        return None
+    return AnnualExplanation(
+        employee.hire_date.isoformat(),
+        employee.work_start_date.isoformat() if employee.work_start_date else "",
+        law.annual_entitlement(year, employee.hire_date, employee.work_start_date),
+    )

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from selfservice.domain import attachments as files
 from selfservice.domain import leave as rules
+from selfservice.domain import leave_law as law
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.approvals import InstanceStatus
 from selfservice.domain.errors import DomainError, NotFound, NotPermitted, ValidationFailed
@@ -71,15 +72,26 @@ def _overlaps(
     return any(r.id != exclude and _slot(r.start_date, r.start_half) <= last and first <= _slot(r.end_date, r.end_half) for r in rows)
 
 
-def year_days(session: Session, start: date, start_half: str, end: date, end_half: str) -> dict[int, Decimal]:
-    """The working days of a range per calendar year (each year's days come off that year's balance)."""
+def year_days(
+    session: Session, start: date, start_half: str, end: date, end_half: str, counting: str = law.Counting.working
+) -> dict[int, Decimal]:
+    """The days of a range per calendar year (each year's days come off that year's balance):
+    working days by the company calendar, or every calendar day for types counted that way."""
     result: dict[int, Decimal] = {}
     for year, first, first_half, last, last_half in rules.year_parts(start, start_half, end, end_half):
         try:
-            result[year] = work_calendar.leave_days(session, first, first_half, last, last_half)
+            result[year] = _count(session, counting, first, first_half, last, last_half)
         except ValidationFailed:
             result[year] = Decimal(0)  # no working day falls in this year's part
     return result
+
+
+def _count(session: Session, counting: str, start: date, start_half: str, end: date, end_half: str) -> Decimal:
+    if counting == law.Counting.calendar:
+        if (end - start).days > 366:
+            raise ValidationFailed("leave.range_too_long", field="end")
+        return rules.calendar_days(start, start_half, end, end_half)
+    return work_calendar.leave_days(session, start, start_half, end, end_half)
 
 
 def reserved(session: Session, employee_id: int, leave_type: str, year: int) -> Decimal:
@@ -104,8 +116,11 @@ def reserved(session: Session, employee_id: int, leave_type: str, year: int) -> 
             sa.or_(LeaveRequest.start_date < date(year, 1, 1), LeaveRequest.end_date > date(year, 12, 31)),
         )
     ).all()
+    counting = session.exec(select(LeaveType.counting).where(LeaveType.code == leave_type)).first() or law.Counting.working
     for request in across:
-        total += year_days(session, request.start_date, request.start_half, request.end_date, request.end_half).get(year, Decimal(0))
+        total += year_days(session, request.start_date, request.start_half, request.end_date, request.end_half, counting).get(
+            year, Decimal(0)
+        )
     return total
 
 
@@ -124,10 +139,14 @@ def _check_years(session: Session, employee_id: int, rule: rules.LeaveTypeRule, 
 
 @dataclass(frozen=True)
 class Preview:
-    days: str
+    days: str  # "" when they could not be counted
     balance: str  # "" for types without a balance
     balance_after: str
     attachment_required: bool
+    problems: list[DomainError]  # every refusal submitting would give, in the form's order
+    proof: str  # what proof the type needs (zh, en)
+    proof_en: str
+    allowance: str  # per-event types: the most days one request may take
 
 
 def _available(session: Session, employee_id: int, rule: rules.LeaveTypeRule, year: int) -> Decimal | None:
@@ -136,22 +155,87 @@ def _available(session: Session, employee_id: int, rule: rules.LeaveTypeRule, ye
     return leave_balances.balance_of(session, employee_id, rule.code, year) - reserved(session, employee_id, rule.code, year)
 
 
-def preview(
-    session: Session, actor: Actor, leave_type: str, start: date, start_half: str, end: date, end_half: str, now: datetime | None = None
-) -> Preview:
-    """What the form shows before submitting: working days counted and the balance after."""
-    _, rule = _type(session, leave_type)
-    work_calendar.require_years(session, start, end, now or datetime.now().astimezone())
-    days = work_calendar.leave_days(session, start, start_half, end, end_half)
-    parts = year_days(session, start, start_half, end, end_half)
-    _check_years(session, actor.employee_id, rule, parts)
+@dataclass(frozen=True)
+class _Assessment:
+    days: Decimal | None
+    parts: dict[int, Decimal]
+    available: Decimal | None  # of the first year
+    problems: list[DomainError]
+
+
+def _assess(
+    session: Session,
+    actor: Actor,
+    rule: rules.LeaveTypeRule,
+    start: date,
+    start_half: str,
+    end: date,
+    end_half: str,
+    difficult_birth: bool,
+    babies: int,
+    now: datetime,
+) -> _Assessment:
+    """Count the days and collect every rule the dates break (submit refuses with the first)."""
+    problems: list[DomainError] = []
+    days: Decimal | None = None
+    parts: dict[int, Decimal] = {}
+    try:
+        if rule.counting != law.Counting.calendar:
+            work_calendar.require_years(session, start, end, now)
+        days = _count(session, rule.counting, start, start_half, end, end_half)
+        parts = year_days(session, start, start_half, end, end_half, rule.counting)
+    except DomainError as problem:
+        problems.append(problem)
     available = _available(session, actor.employee_id, rule, start.year)
-    charged = parts.get(start.year, days)  # across the year end, the balance shown is the first year's
+    problems += rules.request_problems(
+        rule,
+        start,
+        end,
+        approvals.local_today(now),
+        get_settings().leave_past_limit_days,
+        days,
+        available if len(parts) < 2 else None,
+        _overlaps(session, actor.employee_id, start, start_half, end, end_half),
+    )
+    if days is not None:
+        try:
+            _check_years(session, actor.employee_id, rule, parts)
+            law.check_event(rule.kind, rule.per_event_days, days, difficult_birth, babies)
+        except ValidationFailed as problem:
+            problems.append(problem)
+    seen: set[str] = set()
+    unique = [p for p in problems if not (p.key in seen or seen.add(p.key))]  # type: ignore[func-returns-value]
+    return _Assessment(days, parts, available, unique)
+
+
+def preview(
+    session: Session,
+    actor: Actor,
+    leave_type: str,
+    start: date,
+    start_half: str,
+    end: date,
+    end_half: str,
+    now: datetime | None = None,
+    difficult_birth: bool = False,
+    babies: int = 1,
+) -> Preview:
+    """What the form shows before submitting: the days counted, the balance after, and every
+    refusal submitting would give."""
+    _, rule = _type(session, leave_type)
+    result = _assess(session, actor, rule, start, start_half, end, end_half, difficult_birth, babies, now or datetime.now().astimezone())
+    available = result.available
+    charged = result.parts.get(start.year, result.days or Decimal(0))  # across the year end, the balance shown is the first year's
+    allowance = law.event_allowance(rule.kind, rule.per_event_days, difficult_birth, babies)
     return Preview(
-        _fmt(days),
+        "" if result.days is None else _fmt(result.days),
         "" if available is None else _fmt(available),
-        "" if available is None else _fmt(available - charged),
-        rule.attachment_required(days),
+        "" if available is None or result.days is None else _fmt(available - charged),
+        result.days is not None and rule.attachment_required(result.days),
+        result.problems,
+        rule.proof,
+        rule.proof_en,
+        "" if allowance is None else _fmt(allowance),
     )
 
 
@@ -253,6 +337,8 @@ def submit(
     reason: str,
     staged: list[tuple[str, str]],
     now: datetime,
+    difficult_birth: bool = False,
+    babies: int = 1,
 ) -> int:
     """File a request: every rule checked, days reserved, the approval started, the approver told.
     ``staged`` lists (sha256, original name) of files checked by :func:`stage_attachment`."""
@@ -262,22 +348,17 @@ def submit(
     if len(reason) > 500:
         raise ValidationFailed("leave.reason_too_long", field="reason", max=500)
     checked = [_stored(sha, name) for sha, name in dict(staged).items()]
-    work_calendar.require_years(session, start, end, now)
-    days = work_calendar.leave_days(session, start, start_half, end, end_half)
-    parts = year_days(session, start, start_half, end, end_half)
-    _check_years(session, actor.employee_id, rule, parts)
-    rules.check_request(
-        rule,
-        start,
-        end,
-        approvals.local_today(now),
-        get_settings().leave_past_limit_days,
-        days,
-        _available(session, actor.employee_id, rule, start.year) if len(parts) < 2 else None,
-        len(checked),
-        _overlaps(session, actor.employee_id, start, start_half, end, end_half),
-        reason,
-    )
+    result = _assess(session, actor, rule, start, start_half, end, end_half, difficult_birth, babies, now)
+    if result.problems:
+        raise result.problems[0]
+    days = result.days
+    assert days is not None
+    if not reason.strip():
+        raise ValidationFailed("leave.reason_missing", field="reason")
+    if rule.attachment_required(days) and not checked:
+        if rule.proof and not rule.attachment_over_days:  # per-event types: always
+            raise ValidationFailed("leave.proof_required", field="attachments")
+        raise ValidationFailed("leave.attachment_required", field="attachments", days=_fmt(rule.attachment_over_days or Decimal(0)))
     request = LeaveRequest(
         employee_id=actor.employee_id,
         leave_type=leave_type,
@@ -288,6 +369,8 @@ def submit(
         days=days,
         reason=reason.strip(),
         status=rules.RequestStatus.pending,
+        difficult_birth=difficult_birth and rule.kind == law.Kind.maternity,
+        babies=babies if rule.kind == law.Kind.maternity else 1,
         created_at=now,
         updated_at=now,
     )
@@ -371,11 +454,12 @@ def request_cancel(session: Session, actor: Actor, request_id: int, now: datetim
 
 def _ledger(session: Session, actor: Actor, request: LeaveRequest, sign: int, note: str, now: datetime) -> None:
     """Usage entries for an approved request (sign -1) or their reversal (sign +1), per year."""
+    counting = session.exec(select(LeaveType.counting).where(LeaveType.code == request.leave_type)).first() or law.Counting.working
     for year, first, first_half, last, last_half in rules.year_parts(
         request.start_date, request.start_half, request.end_date, request.end_half
     ):
         try:
-            days = work_calendar.leave_days(session, first, first_half, last, last_half)
+            days = _count(session, counting, first, first_half, last, last_half)
         except DomainError:
             continue  # no working day falls in this year's part
         session.add(
@@ -561,7 +645,7 @@ class InboxItem:
     item: approvals.Item
     request: RequestView
     balance_after: str  # "" when the type keeps no balance
-    overlapping: list[str]  # teammates away during the same days
+    overlapping: list[tuple[str, str, str, str]]  # teammates away during the same days: name, start, end, status
 
 
 def inbox(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
@@ -587,7 +671,7 @@ def inbox(session: Session, actor: Actor, now: datetime) -> list[InboxItem]:
     return result
 
 
-def _overlapping_teams(session: Session, requests: list[LeaveRequest]) -> dict[int, list[str]]:
+def _overlapping_teams(session: Session, requests: list[LeaveRequest]) -> dict[int, list[tuple[str, str, str, str]]]:
     """For each request, teammates (same manager, or same department without one) holding leave
     on the same days; one query for all of them."""
     if not requests:
@@ -612,7 +696,7 @@ def _overlapping_teams(session: Session, requests: list[LeaveRequest]) -> dict[i
         by_team.setdefault(team_of(row.employee_id), []).append(row)
     return {
         request.id: [  # type: ignore[misc]
-            f"{people[r.employee_id].name} {r.start_date}–{r.end_date} ({r.status})"
+            (people[r.employee_id].name, r.start_date.isoformat(), r.end_date.isoformat(), r.status)
             for r in by_team.get(team_of(request.employee_id), [])
             if r.employee_id != request.employee_id and r.start_date <= request.end_date and r.end_date >= request.start_date
         ]
@@ -750,3 +834,6 @@ def report_xlsx(session: Session, actor: Actor, year: int, language: str, now: d
     )
     audit.append(session, actor, "leave.report_exported", "leave_report", year, after={"rows": len(rows)}, at=now)
     return data
+
+
+from selfservice.services import overtime as _overtime  # noqa: E402, F401  (registers the overtime workflow beside leave's)

@@ -14,7 +14,7 @@ from selfservice.ui.pages.approvals import ApprovalsState
 from selfservice.ui.pages.leave import LeaveState
 from selfservice.ui.pages.leave_calendar import LeaveCalendarState
 from selfservice.ui.pages.leave_settings import LeaveSettingsState
-from tests.helpers import actor_for
+from tests.helpers import actor_for, same_leave_facts
 from tests.state.conftest import call, substate, token_for
 
 
@@ -26,6 +26,7 @@ def next_monday() -> date:
 @pytest.fixture
 def leave_db(app_db):
     leave_balances.ensure_default_types(app_db)
+    same_leave_facts(app_db)
     leave_balances.accrue_year(app_db, actor_for(app_db, "hr01"), next_monday().year, datetime.now(UTC))
     app_db.commit()
     return app_db

@@ -10,8 +10,9 @@ from pydantic import Field
 
 from selfservice.domain.actor import Actor
 from selfservice.domain.errors import DomainError
-from selfservice.services import approvals, leave_requests
+from selfservice.services import approvals, leave_requests, overtime
 from selfservice.services.attendance import local_text
+from selfservice.ui.components.confirm import confirm_button
 from selfservice.ui.components.shell import card, page
 from selfservice.ui.guard import Form, handler, now, run
 from selfservice.ui.i18n import T, T_var
@@ -25,7 +26,7 @@ class DelegateForm(Form):
     ends_on: str = Field(max_length=10)
 
 
-def _item_row(entry: leave_requests.InboxItem) -> dict[str, str]:
+def _item_row(entry: leave_requests.InboxItem, t) -> dict[str, str]:  # noqa: ANN001
     request, item = entry.request, entry.item
     return {
         "step_id": str(item.step_id),
@@ -39,13 +40,41 @@ def _item_row(entry: leave_requests.InboxItem) -> dict[str, str]:
         "end": request.end,
         "end_half": request.end_half,
         "days": request.days,
+        "hours": "",
         "reason": request.reason,
         "balance_after": entry.balance_after,
-        "overlapping": "；".join(entry.overlapping),
+        "overlapping": "；".join(
+            f"{name} {start}–{end}（{t('leave.status.' + status)}）" for name, start, end, status in entry.overlapping
+        ),
         "acting_for": item.approver if item.acting else "",
         "trail_zh": trail_text("zh-CN", request.trail),
         "trail_en": trail_text("en", request.trail),
-        "due": item.due_at.isoformat(timespec="minutes") if item.due_at else "",
+        "due": local_text(item.due_at),
+    }
+
+
+def _overtime_row(entry: overtime.InboxItem) -> dict[str, str]:
+    request, item = entry.request, entry.item
+    return {
+        "step_id": str(item.step_id),
+        "workflow": item.workflow,
+        "requester": item.requester,
+        "department": request.department,
+        "type_name": "加班",
+        "type_name_en": "Overtime",
+        "start": request.work_date,
+        "start_half": "am",
+        "end": request.work_date,
+        "end_half": "pm",
+        "days": request.lieu_days,
+        "hours": request.hours,
+        "reason": request.reason,
+        "balance_after": "",
+        "overlapping": "",
+        "acting_for": item.approver if item.acting else "",
+        "trail_zh": trail_text("zh-CN", request.trail),
+        "trail_en": trail_text("en", request.trail),
+        "due": local_text(item.due_at),
     }
 
 
@@ -64,7 +93,7 @@ class ApprovalsState(SessionState):
     async def _refresh(self, actor: Actor) -> None:
         moment = now()
         entries = await run(leave_requests.inbox, actor, moment)
-        self.items = [_item_row(e) for e in entries]
+        self.items = [_item_row(e, self._t) for e in entries] + [_overtime_row(e) for e in await run(overtime.inbox, actor)]
         self.files = [
             {
                 "step_id": str(e.item.step_id),
@@ -78,6 +107,7 @@ class ApprovalsState(SessionState):
         live = {row["step_id"] for row in self.items}
         self.selected = [s for s in self.selected if s in live]
         history = await run(approvals.history_for, actor)
+        about = await run(approvals.summaries, history)
         self.history = [
             {
                 "step_id": str(h.step_id),
@@ -88,6 +118,10 @@ class ApprovalsState(SessionState):
                 "comment": h.comment,
                 "decided_at": local_text(h.decided_at),  # the company's time zone, not raw UTC
                 "workflow": h.workflow,
+                "what_zh": about.get(h.step_id, {}).get("what_zh", ""),
+                "what_en": about.get(h.step_id, {}).get("what_en", ""),
+                "summary_zh": about.get(h.step_id, {}).get("summary_zh", ""),
+                "summary_en": about.get(h.step_id, {}).get("summary_en", ""),
             }
             for h in history
         ]
@@ -218,25 +252,42 @@ def _item(row: rx.Var) -> rx.Component:
             rx.text(row["requester"], weight="bold"),
             rx.text(row["department"], size="1", color_scheme="gray"),
             rx.spacer(),
-            rx.badge(rx.cond(row["workflow"] == "leave_cancel", T("approval.kind.leave_cancel"), T("approval.kind.leave"))),
+            rx.badge(T_var("approval.kind." + row["workflow"].to(str))),
             width="100%",
             align="center",
         ),
-        rx.text(
-            rx.cond(SessionState.lang == "en", row["type_name_en"], row["type_name"]),
-            " · ",
-            row["start"],
-            " ",
-            _half(row["start_half"]),
-            " – ",
-            row["end"],
-            " ",
-            _half(row["end_half"]),
-            " · ",
-            rx.text.strong(row["days"]),
-            " ",
-            T("leave.days_unit"),
-            size="2",
+        rx.cond(
+            row["workflow"] == "overtime",
+            rx.text(
+                row["start"],
+                " · ",
+                rx.text.strong(row["hours"]),
+                " ",
+                T("overtime.hours_unit"),
+                " · ",
+                T("overtime.lieu"),
+                " ",
+                row["days"],
+                " ",
+                T("leave.days_unit"),
+                size="2",
+            ),
+            rx.text(
+                rx.cond(SessionState.lang == "en", row["type_name_en"], row["type_name"]),
+                " · ",
+                row["start"],
+                " ",
+                _half(row["start_half"]),
+                " – ",
+                row["end"],
+                " ",
+                _half(row["end_half"]),
+                " · ",
+                rx.text.strong(row["days"]),
+                " ",
+                T("leave.days_unit"),
+                size="2",
+            ),
         ),
         rx.cond(
             row["balance_after"] != "",
@@ -272,17 +323,25 @@ def _item(row: rx.Var) -> rx.Component:
                     rx.text(ApprovalsState.comment_error, color_scheme="red", size="2", class_name="approval-reject-error"),
                 ),
                 rx.hstack(
-                    rx.button(
+                    confirm_button(
                         T("approval.approve"),
-                        on_click=ApprovalsState.approve(step_id.to(int)),
+                        "confirm.approve",
+                        ApprovalsState.approve(step_id.to(int)),
+                        "approval-approve",
+                        confirm_key="approval.approve",
                         color_scheme="green",
-                        class_name="approval-approve",
+                        variant="solid",
+                        size="2",
                     ),
-                    rx.button(
+                    confirm_button(
                         T("approval.confirm_reject"),
-                        on_click=ApprovalsState.reject(step_id.to(int)),
+                        "confirm.reject",
+                        ApprovalsState.reject(step_id.to(int)),
+                        "approval-confirm-reject",
+                        confirm_key="approval.reject",
                         color_scheme="red",
-                        class_name="approval-confirm-reject",
+                        variant="solid",
+                        size="2",
                     ),
                     rx.button(T("approval.back"), variant="soft", color_scheme="gray", on_click=ApprovalsState.close_comment),
                     wrap="wrap",
@@ -290,12 +349,15 @@ def _item(row: rx.Var) -> rx.Component:
                 width="100%",
             ),
             rx.hstack(
-                rx.button(
+                confirm_button(
                     T("approval.approve"),
-                    on_click=ApprovalsState.approve(step_id.to(int)),
+                    "confirm.approve",
+                    ApprovalsState.approve(step_id.to(int)),
+                    "approval-approve",
+                    confirm_key="approval.approve",
                     color_scheme="green",
+                    variant="solid",
                     size="3",
-                    class_name="approval-approve",
                 ),
                 rx.button(
                     T("approval.reject"),
@@ -328,6 +390,13 @@ def _history_row(h: rx.Var) -> rx.Component:
             rx.spacer(),
             rx.text(h["decided_at"], size="1", color_scheme="gray"),
             width="100%",
+        ),
+        rx.text(
+            rx.cond(SessionState.lang == "en", h["what_en"], h["what_zh"]),
+            "：",
+            rx.cond(SessionState.lang == "en", h["summary_en"], h["summary_zh"]),
+            size="2",
+            class_name="approval-history-what",
         ),
         rx.text(
             h["decided_by"],
@@ -400,13 +469,15 @@ def approvals_page() -> rx.Component:
             rx.vstack(
                 rx.cond(
                     ApprovalsState.selected.length() > 0,
-                    rx.button(
-                        T("approval.approve_selected"),
-                        " (",
-                        ApprovalsState.selected.length(),
-                        ")",
-                        on_click=ApprovalsState.approve_selected,
+                    confirm_button(
+                        rx.fragment(T("approval.approve_selected"), " (", ApprovalsState.selected.length(), ")"),
+                        "confirm.approve_selected",
+                        ApprovalsState.approve_selected,
+                        "approvals-bulk",
+                        confirm_key="approval.approve",
                         color_scheme="green",
+                        variant="solid",
+                        size="2",
                         width="100%",
                         id="approvals-bulk",
                     ),

@@ -15,7 +15,21 @@ from selfservice.ui.i18n import T
 from selfservice.ui.pages.contact import history_card, history_rows
 from selfservice.ui.session import SessionState
 
-FIELDS = ("employee_no", "name", "name_en", "department", "manager_no", "position", "hire_date", "phone", "email", "role", "wecom_userid")
+FIELDS = (
+    "employee_no",
+    "name",
+    "name_en",
+    "department",
+    "manager_no",
+    "position",
+    "hire_date",
+    "phone",
+    "email",
+    "role",
+    "wecom_userid",
+    "work_start_date",
+    "child_births",
+)
 
 
 class EmployeeForm(Form):
@@ -31,6 +45,8 @@ class EmployeeForm(Form):
     role: str = Field(default="employee", max_length=16)
     password: str = Field(default="", max_length=128)
     wecom_userid: str = Field(default="", max_length=64)
+    work_start_date: str = Field(default="", max_length=20)
+    child_births: str = Field(default="", max_length=120)
 
 
 class PasswordForm(Form):
@@ -172,6 +188,8 @@ def _form() -> rx.Component:
             _input("manager_no", max_length=32),
             _input("position", max_length=64),
             _input("hire_date", type="date"),
+            _input("work_start_date", type="date"),
+            _input("child_births", max_length=120, placeholder=T("field.child_births_hint")),
             _input("phone", type="tel", max_length=20),
             _input("email", type="email", max_length=254),
             _input("wecom_userid", max_length=64, placeholder=T("field.wecom_userid_hint")),

@@ -43,6 +43,7 @@ class HomeState(SessionState):
     clocked: str = ""  # the last punch this page made, "HH:MM:SS|in"
     clocking: bool = False
     contacts_due: bool = False
+    annual_lines: list[str] = []  # how this year's annual leave was computed
 
     async def _today(self, actor: Actor) -> None:
         view = await run(attendance.today, actor, now())
@@ -64,8 +65,11 @@ class HomeState(SessionState):
             if self.profile.get(key):
                 self.profile[key] = display_phone(self.profile[key])
         self.contacts_due = await run(contacts.due_for, actor)
-        rows = await run(leave_balances.balances, actor, actor.employee_id, now().year)
+        year = approvals.local_today(now()).year
+        rows = await run(leave_balances.balances, actor, actor.employee_id, year)
         self.balances = [{k: str(v) for k, v in asdict(r).items()} for r in rows]
+        explained = await run(leave_balances.annual_explanation, actor, actor.employee_id, year)
+        self.annual_lines = [] if explained is None else annual_lines(explained, self._t)
         self.to_approve = len(await run(approvals.pending_for, actor))
         self.clocked = ""
         await self._today(actor)
@@ -97,6 +101,37 @@ class HomeState(SessionState):
     @handler()
     async def clock_out_at(self, actor: Actor, position: Position):
         await self._clock(actor, "out", position)
+
+
+def annual_lines(explained: leave_balances.AnnualExplanation, t) -> list[str]:  # noqa: ANN001
+    """The statutory computation in words: working years per stretch of the year, then the sum."""
+    ent = explained.entitlement
+    lines = [
+        t("annual.work_start", date=explained.work_start)
+        if explained.work_start
+        else t("annual.work_start_missing", date=explained.hire_date)
+    ]
+    if not ent.segments:
+        return [*lines, t("annual.none_yet", year=ent.year)]
+    for seg in ent.segments:
+        lines.append(
+            t(
+                "annual.segment",
+                first=seg.first.isoformat(),
+                last=seg.last.isoformat(),
+                years=seg.working_years,
+                per_year=seg.per_year,
+                days=seg.days,
+            )
+        )
+    year_length = 366 if ent.year % 4 == 0 and (ent.year % 100 != 0 or ent.year % 400 == 0) else 365
+    if len(ent.segments) == 1 and ent.segments[0].days == year_length:
+        lines.append(t("annual.whole_year", days=ent.days))
+    else:
+        terms = " + ".join(f"{seg.days}×{seg.per_year}" for seg in ent.segments)
+        exact = f"{ent.weighted / 365:.2f}"
+        lines.append(t("annual.prorated", terms=terms, exact=exact, days=ent.days))
+    return lines
 
 
 def _value(key: str) -> rx.Var:
@@ -236,6 +271,7 @@ def home_page() -> rx.Component:
             field_row("field.department", department, "home-department"),
             field_row("field.manager", _value("manager"), "home-manager"),
             field_row("field.hire_date", HomeState.profile.get("hire_date", "")),
+            field_row("field.work_start_date", _value("work_start_date"), "home-work-start"),
         ),
         rx.cond(
             HomeState.balances.length() > 0,
@@ -250,6 +286,16 @@ def home_page() -> rx.Component:
                         rx.table.cell(b["used"]),
                         rx.table.cell(rx.text(b["balance"], weight="bold")),
                         class_name="balance-row",
+                    ),
+                ),
+                rx.cond(
+                    HomeState.annual_lines.length() > 0,
+                    rx.el.details(
+                        rx.el.summary(T("annual.how"), style={"cursor": "pointer", "fontSize": "14px"}),
+                        rx.vstack(
+                            rx.foreach(HomeState.annual_lines, lambda line: rx.text(line, size="2")), spacing="1", padding_top="0.5em"
+                        ),
+                        id="home-annual-how",
                     ),
                 ),
             ),

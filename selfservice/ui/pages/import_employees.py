@@ -121,6 +121,8 @@ _FIELD_KEYS = {
         "position",
         "role",
         "wecom_userid",
+        "work_start_date",
+        "child_births",
     )
 }
 

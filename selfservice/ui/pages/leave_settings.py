@@ -9,10 +9,11 @@ from pydantic import Field
 
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError
+from selfservice.domain.leave_law import PROVINCES
 from selfservice.services import approvals, leave_balances, leave_requests
 from selfservice.ui.components.shell import card, data_table, page
 from selfservice.ui.guard import Form, handler, now, run
-from selfservice.ui.i18n import T
+from selfservice.ui.i18n import T, T_var
 from selfservice.ui.session import SessionState
 
 
@@ -28,6 +29,26 @@ class TypeForm(Form):
     hr_must_approve: str = Field(default="", max_length=3)
     allow_negative: str = Field(default="", max_length=3)
     active: str = Field(default="", max_length=3)
+    kind: str = Field(default="custom", max_length=16)
+    counting: str = Field(default="working", max_length=8)
+    per_event_days: str = Field(default="", max_length=8)
+    proof: str = Field(default="", max_length=100)
+    proof_en: str = Field(default="", max_length=200)
+
+
+class PresetForm(Form):
+    province: str = Field(max_length=16)
+    marriage: str = Field(default="", max_length=3)
+    maternity: str = Field(default="", max_length=3)
+    paternity: str = Field(default="", max_length=3)
+    childcare: str = Field(default="", max_length=3)
+    bereavement: str = Field(default="", max_length=3)
+    lieu: str = Field(default="", max_length=3)
+    annual: str = Field(default="", max_length=3)
+
+
+PRESET_KINDS = ("annual", "marriage", "maternity", "paternity", "childcare", "bereavement", "lieu")
+KINDS = ("custom", *PRESET_KINDS[:1], "sick", "personal", *PRESET_KINDS[1:])
 
 
 class PolicyForm(Form):
@@ -43,6 +64,9 @@ class AdjustForm(Form):
     note: str = Field(max_length=200)
 
 
+PROVINCE_CODES = tuple(PROVINCES)
+
+
 def _flag(value: str) -> bool:
     return value in ("on", "true", "1")
 
@@ -55,6 +79,7 @@ class LeaveSettingsState(SessionState):
     type_error: str = ""
     policy_error: str = ""
     adjust_error: str = ""
+    preset_error: str = ""
     form_key: int = 0
 
     async def _refresh(self, actor: Actor) -> None:
@@ -77,7 +102,15 @@ class LeaveSettingsState(SessionState):
 
     @handler(Role.hr)
     async def new_type(self, actor: Actor):
-        self.editing = {"code": "", "paid": "1", "half_day": "1", "active": "1", "carry_over_cap": "0"}
+        self.editing = {
+            "code": "",
+            "paid": "1",
+            "half_day": "1",
+            "active": "1",
+            "carry_over_cap": "0",
+            "kind": "custom",
+            "counting": "working",
+        }
         self.type_error, self.form_key = "", self.form_key + 1
 
     @handler(Role.hr)
@@ -94,6 +127,11 @@ class LeaveSettingsState(SessionState):
             _flag(form.hr_must_approve),
             _flag(form.allow_negative),
             _flag(form.active),
+            form.kind,
+            form.counting,
+            form.per_event_days,
+            form.proof,
+            form.proof_en,
         )
         try:
             await run(leave_balances.save_type, actor, settings, now())
@@ -103,6 +141,19 @@ class LeaveSettingsState(SessionState):
         self.editing, self.type_error = {}, ""
         await self._refresh(actor)
         return rx.toast.success(self._t("leave.type_saved"), id="leave-type-saved")
+
+    @handler(Role.hr)
+    async def apply_presets(self, actor: Actor, form: PresetForm):
+        """Switch on the statutory types ticked, with the province's days."""
+        self.preset_error = ""
+        kinds = [k for k in PRESET_KINDS if _flag(getattr(form, k))]
+        try:
+            codes = await run(leave_balances.apply_presets, actor, form.province, kinds, now())
+        except DomainError as error:
+            self.preset_error = self._t(error.key, **error.params)
+            return
+        await self._refresh(actor)
+        return rx.toast.success(self._t("leave.presets_applied", count=len(codes)), id="leave-presets-applied")
 
     @handler(Role.hr)
     async def save_policy(self, actor: Actor, form: PolicyForm):
@@ -141,7 +192,10 @@ def _type_row(row: rx.Var) -> rx.Component:
             rx.button(row["code"], size="1", variant="ghost", on_click=LeaveSettingsState.edit(row["code"]), class_name="leave-type-edit")
         ),
         rx.table.cell(rx.cond(SessionState.lang == "en", row["name_en"], row["name"])),
+        rx.table.cell(T_var("leave.kind." + row["kind"].to(str)), class_name="leave-type-kind"),
+        rx.table.cell(T_var("leave.counting." + row["counting"].to(str))),
         rx.table.cell(rx.cond(row["yearly_quota"] != "", row["yearly_quota"], "–")),
+        rx.table.cell(rx.cond(row["per_event_days"] != "", row["per_event_days"], "–"), class_name="leave-type-event"),
         rx.table.cell(row["carry_over_cap"]),
         rx.table.cell(rx.cond(row["attachment_over_days"] != "", row["attachment_over_days"], "–")),
         rx.table.cell(_yes(row["paid"])),
@@ -170,6 +224,63 @@ def _field(name: str, label: str, width: str = "8em") -> rx.Component:
     )
 
 
+def _select(name: str, label: str, options: list[tuple[str, str]]) -> rx.Component:
+    return rx.vstack(
+        rx.text(T(label), size="1", color_scheme="gray"),
+        rx.el.select(
+            *(rx.el.option(T(key), value=value) for value, key in options),
+            name=name,
+            aria_label=T(label),
+            default_value=LeaveSettingsState.editing.get(name, options[0][0]),
+            style={"padding": "6px", "borderRadius": "6px"},
+        ),
+        spacing="1",
+    )
+
+
+def _presets_card() -> rx.Component:
+    return card(
+        rx.heading(T("leave.presets_title"), size="4"),
+        rx.text(T("leave.presets_hint"), size="1", color_scheme="gray"),
+        rx.form(
+            rx.vstack(
+                rx.hstack(
+                    rx.el.label(
+                        T("leave.province"),
+                        " ",
+                        rx.el.select(
+                            *(rx.el.option(T(f"province.{code}"), value=code) for code in PROVINCE_CODES),
+                            name="province",
+                            style={"padding": "6px", "borderRadius": "6px"},
+                        ),
+                        style={"fontSize": "14px"},
+                    ),
+                    *(
+                        rx.el.label(
+                            rx.el.input(type="checkbox", name=kind, default_checked=kind != "annual"),
+                            " ",
+                            T(f"leave.kind.{kind}"),
+                            style={"fontSize": "14px", "whiteSpace": "nowrap"},
+                        )
+                        for kind in PRESET_KINDS
+                    ),
+                    wrap="wrap",
+                    spacing="4",
+                    align="center",
+                ),
+                rx.button(T("leave.presets_apply"), type="submit", id="leave-presets-apply"),
+            ),
+            on_submit=LeaveSettingsState.apply_presets,
+            reset_on_submit=False,
+        ),
+        rx.cond(
+            LeaveSettingsState.preset_error != "",
+            rx.text(LeaveSettingsState.preset_error, color_scheme="red", size="2", id="leave-presets-error"),
+        ),
+        rx.text(T("leave.presets_source"), size="1", color_scheme="gray"),
+    )
+
+
 def _type_form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -180,6 +291,11 @@ def _type_form() -> rx.Component:
                 _field("yearly_quota", "leave.yearly_quota"),
                 _field("carry_over_cap", "leave.carry_over_cap"),
                 _field("attachment_over_days", "leave.attachment_over"),
+                _field("per_event_days", "leave.per_event_days"),
+                _select("kind", "leave.kind_label", [(k, f"leave.kind.{k}") for k in KINDS]),
+                _select("counting", "leave.counting_label", [(c, f"leave.counting.{c}") for c in ("working", "calendar")]),
+                _field("proof", "leave.proof_zh", "12em"),
+                _field("proof_en", "leave.proof_en", "16em"),
                 wrap="wrap",
                 spacing="3",
             ),
@@ -218,7 +334,10 @@ def leave_settings_page() -> rx.Component:
                 (
                     "leave.type_code_label",
                     "leave.type",
+                    "leave.kind_label",
+                    "leave.counting_label",
                     "leave.yearly_quota",
+                    "leave.per_event_days",
                     "leave.carry_over_cap",
                     "leave.attachment_over",
                     "leave.paid",
@@ -233,6 +352,7 @@ def leave_settings_page() -> rx.Component:
             ),
             rx.cond(LeaveSettingsState.editing.length() > 0, _type_form()),
         ),
+        _presets_card(),
         card(
             rx.heading(T("approval.routing_title"), size="4"),
             rx.text(T("approval.routing_hint"), size="1", color_scheme="gray"),

@@ -15,7 +15,7 @@ from selfservice.domain.errors import DomainError, NotPermitted, ValidationFaile
 from selfservice.domain.work_calendar import DayKind, parse_notice
 from selfservice.persistence.models import LeaveLedgerEntry, NotificationMessage, WorkCalendarDay
 from selfservice.services import approvals, leave_balances, leave_requests, work_calendar
-from tests.helpers import actor_for, audit_count
+from tests.helpers import actor_for, audit_count, same_leave_facts
 
 NOW = datetime(2026, 12, 21, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 NOTICE_2027 = """一、元旦：1月1日（周五）至3日（周日）放假，共3天。
@@ -27,6 +27,7 @@ NOTICE_2027 = """一、元旦：1月1日（周五）至3日（周日）放假，
 def company(demo):
     leave_balances.ensure_default_types(demo)
     hr = actor_for(demo, "hr01")
+    same_leave_facts(demo)
     leave_balances.accrue_year(demo, hr, 2026, NOW)
     leave_balances.accrue_year(demo, hr, 2027, NOW)
     demo.commit()
@@ -47,9 +48,8 @@ def test_the_notice_is_read_into_weekday_holidays_and_weekend_workdays():
 
 def test_leave_into_an_unentered_year_is_refused_and_hr_told_once(company):
     employee = actor_for(company, "E1004")
-    with pytest.raises(DomainError) as error:
-        leave_requests.preview(company, employee, "annual", date(2026, 12, 31), "am", date(2027, 1, 4), "pm", NOW)
-    assert error.value.key == "leave.calendar_missing" and error.value.params == {"year": 2027}
+    shown = leave_requests.preview(company, employee, "annual", date(2026, 12, 31), "am", date(2027, 1, 4), "pm", NOW)
+    assert shown.days == "" and [(p.key, p.params) for p in shown.problems] == [("leave.calendar_missing", {"year": 2027})]
     before = audit_count(company)
     with pytest.raises(DomainError, match="leave.calendar_missing"):
         leave_requests.submit(company, employee, "annual", date(2026, 12, 31), "am", date(2027, 1, 4), "pm", "trip", [], NOW)
@@ -72,13 +72,21 @@ def test_hr_enters_the_year_and_the_request_then_counts_and_charges_each_year(co
     assert company.get(WorkCalendarDay, date(2027, 1, 1)).source == "notice"
     employee = actor_for(company, "E1004")
     assert leave_balances.balance_of(company, employee.employee_id, "annual", 2026) == 0  # the 2026 days are used up
-    with pytest.raises(ValidationFailed) as error:  # each year's part against that year's balance, not all against 2026
-        leave_requests.preview(company, employee, "annual", date(2026, 12, 31), "am", date(2027, 1, 4), "pm", NOW)
-    assert error.value.key == "leave.over_balance_year" and error.value.params["year"] == 2026
+    # each year's part against that year's balance, not all against 2026
+    shown = leave_requests.preview(company, employee, "annual", date(2026, 12, 31), "am", date(2027, 1, 4), "pm", NOW)
+    assert [(p.key, p.params["year"]) for p in shown.problems] == [("leave.over_balance_year", 2026)]
+    with pytest.raises(ValidationFailed, match="leave.over_balance_year"):
+        leave_requests.submit(company, employee, "annual", date(2026, 12, 31), "am", date(2027, 1, 4), "pm", "trip", [], NOW)
+    company.rollback()
     leave_balances.adjust(company, hr, employee.employee_id, "annual", 2026, "1", "carried over by agreement", NOW)
     company.commit()
     shown = leave_requests.preview(company, employee, "annual", date(2026, 12, 31), "am", date(2027, 1, 4), "pm", NOW)
-    assert (shown.days, shown.balance, shown.balance_after) == ("2", "1", "0")  # 31 Dec and 4 Jan; 1 Jan a holiday, 2–3 Jan the weekend
+    assert (shown.days, shown.balance, shown.balance_after, shown.problems) == (
+        "2",
+        "1",
+        "0",
+        [],
+    )  # 31 Dec and 4 Jan; 1 Jan a holiday, 2–3 Jan the weekend
     request_id = leave_requests.submit(company, employee, "annual", date(2026, 12, 31), "am", date(2027, 1, 4), "pm", "trip", [], NOW)
     company.commit()
     manager = actor_for(company, "E1002")

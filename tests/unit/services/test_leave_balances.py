@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from selfservice.domain.errors import NotPermitted, ValidationFailed
 from selfservice.services import leave_balances
-from tests.helpers import actor_for
+from tests.helpers import actor_for, same_leave_facts
 
 
 def balance_of(session, viewer, username, year, code="annual"):
@@ -13,9 +13,22 @@ def balance_of(session, viewer, username, year, code="annual"):
     return {r.code: r for r in leave_balances.balances(session, viewer, employee_id, year)}[code]
 
 
+def _facts(session, username, hire, work_start):
+    """Pin an employee's hire date and 参加工作时间 (the demo's move with the real date)."""
+    from selfservice.persistence.models import Employee
+
+    employee = session.get(Employee, actor_for(session, username).employee_id)
+    employee.hire_date, employee.work_start_date = hire, work_start
+    session.add(employee)
+    session.flush()
+
+
 def test_accrual_is_once_per_year_and_carry_over_is_capped(demo, now):
+    from datetime import date
+
     hr = actor_for(demo, "hr01")
     leave_balances.ensure_default_types(demo)
+    _facts(demo, "E1004", date(2020, 3, 1), date(2014, 6, 1))  # 10 years and more at work: 10 days a year
     leave_balances.accrue_year(demo, hr, 2025, now)
     assert leave_balances.accrue_year(demo, hr, 2025, now) == 0, "accrual is idempotent"
     employee_id = actor_for(demo, "E1004").employee_id
@@ -23,12 +36,16 @@ def test_accrual_is_once_per_year_and_carry_over_is_capped(demo, now):
     leave_balances.accrue_year(demo, hr, 2026, now + timedelta(days=1))
     last_year = balance_of(demo, hr, "E1004", 2025)
     this_year = balance_of(demo, hr, "E1004", 2026)
-    assert last_year.balance == "0", "8 unused: 5 carried over, 3 lapsed"
-    assert this_year.granted == "10" and this_year.balance == "10"
+    assert last_year.balance == "0", "13 unused: 5 carried over, 8 lapsed"
+    assert this_year.granted == "15" and this_year.balance == "15"
+    assert leave_balances.accrue_year(demo, hr, 2026, now) == 0, "the nightly run writes nothing new"
 
 
 def test_scope_of_balances(demo, now):
+    from datetime import date
+
     leave_balances.ensure_default_types(demo)
+    _facts(demo, "E1004", date(2022, 3, 1), date(2019, 6, 1))
     leave_balances.accrue_year(demo, actor_for(demo, "hr01"), 2026, now)
     assert balance_of(demo, actor_for(demo, "E1004"), "E1004", 2026).balance == "5"
     assert balance_of(demo, actor_for(demo, "E1002"), "E1004", 2026).balance == "5", "direct manager"
@@ -57,6 +74,7 @@ def test_adjustments_need_hr_a_reason_and_half_day_steps(demo, now):
 
 def test_ledger_entries_cannot_be_edited_or_deleted(demo, now):
     leave_balances.ensure_default_types(demo)
+    same_leave_facts(demo)
     leave_balances.accrue_year(demo, actor_for(demo, "hr01"), 2026, now)
     demo.commit()
     for statement in ("UPDATE leave_ledger_entry SET days = 99", "DELETE FROM leave_ledger_entry"):

@@ -13,7 +13,7 @@ from sqlmodel import select
 from selfservice.domain.errors import DomainError, NotPermitted, ValidationFailed
 from selfservice.persistence.models import ApprovalStep, LeaveLedgerEntry, LeaveRequest, NotificationMessage
 from selfservice.services import approvals, leave_balances, leave_requests
-from tests.helpers import actor_for, audit_count
+from tests.helpers import actor_for, audit_count, same_leave_facts
 
 MON, TUE, WED = date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2)
 
@@ -21,6 +21,7 @@ MON, TUE, WED = date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2)
 @pytest.fixture
 def company(demo, now):
     leave_balances.ensure_default_types(demo)
+    same_leave_facts(demo)
     leave_balances.accrue_year(demo, actor_for(demo, "hr01"), 2026, now)
     demo.commit()
     return demo
