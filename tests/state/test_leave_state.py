@@ -235,3 +235,55 @@ def test_delegation_through_the_inbox_screen(leave_db):
     call(employee, "load")
     assert "王芳 已同意（代 李明）" in employee.requests[0]["trail_zh"]
     assert "王芳 approved (on behalf of 李明)" in employee.requests[0]["trail_en"]
+
+
+def test_preview_shows_every_refusal_and_clears_them(leave_db):
+    employee = as_user(LeaveState, "E1004")
+    call(employee, "load")
+    call(employee, "submit", form(next_monday()))
+    call(employee, "load")
+    call(employee, "set_field", "start", next_monday().isoformat())
+    call(employee, "set_field", "end", (next_monday() + timedelta(days=14)).isoformat())
+    assert len(employee.preview_problems) == 2 and any("重叠" in p for p in employee.preview_problems)  # overlap and balance
+    call(employee, "set_field", "start", (next_monday() + timedelta(days=1)).isoformat())
+    call(employee, "set_field", "end", (next_monday() + timedelta(days=1)).isoformat())
+    assert employee.preview_problems == [] and employee.preview_days == "1"
+    assert any("余" in t["label_zh"] for t in employee.types), "the picker shows each balance"
+    call(employee, "submit", {**form(next_monday()), "start": "", "end": ""})
+    assert employee.form_error == "请选择开始日期。"
+
+
+def test_overtime_through_handlers_and_refused_for_others(leave_db):
+    from selfservice.persistence.models import OvertimeRequest
+
+    hr = as_user(LeaveSettingsState, "hr01")
+    call(hr, "load")
+    employee = as_user(LeaveState, "E1004")
+    call(employee, "load")
+    assert not employee.lieu_on
+    intruder = as_user(LeaveSettingsState, "E1004")
+    call(intruder, "apply_presets", {"province": "shanghai", "lieu": "on"})
+    with session_scope() as session:
+        assert session.get(leave_balances.LeaveType, "lieu") is None, "only HR switches types on"
+    call(hr, "apply_presets", {"province": "shanghai", "lieu": "on", "marriage": "on"})
+    assert {t["code"] for t in hr.types} >= {"lieu", "marriage"}
+    call(employee, "load")
+    assert employee.lieu_on
+    worked = datetime.now(UTC).date() - timedelta(days=2)
+    call(employee, "submit_overtime", {"work_date": worked.isoformat(), "hours": "3", "reason": "release"})
+    assert employee.overtime_error == "" and employee.overtime[0]["status"] == "pending" and employee.overtime[0]["lieu_days"] == "0.375"
+    other = as_user(LeaveState, "E1005")
+    call(other, "load")
+    before = audit_rows()
+    call(other, "withdraw_overtime", int(employee.overtime[0]["id"]))
+    assert audit_rows() == before
+    manager = as_user(ApprovalsState, "E1002")
+    call(manager, "load")
+    [item] = manager.items
+    assert item["workflow"] == "overtime" and item["hours"] == "3"
+    call(manager, "approve", int(item["step_id"]))
+    assert manager.history[0]["what_zh"] == "加班申请" and "3 小时" in manager.history[0]["summary_zh"]
+    with session_scope() as session:
+        assert session.exec(select(OvertimeRequest)).one().status == "approved"
+    call(employee, "submit_overtime", {"work_date": "", "hours": "3", "reason": "x"})
+    assert employee.overtime_error
