@@ -5,6 +5,7 @@ The credentials and TOTP secrets are printed in the README so a tester can sign 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -136,6 +137,8 @@ def load_demo(session: Session, today: date | None = None, workflows: bool = Tru
         account = UserAccount(employee_id=employees[no].id, username=no, role=role, password_hash=password_hash)  # type: ignore[arg-type]
         if no in DEMO_TOTP:
             account.totp_secret_enc = sec.encrypt_secret(settings.secret_key, DEMO_TOTP[no])
+            if no != "hr02":  # hr02 has used every recovery code: each page warns them
+                account.recovery_code_hashes = json.dumps([sec.hash_code(c) for c in sec.new_recovery_codes()])
             account.totp_enabled = True
         session.add(account)
     session.flush()
@@ -159,10 +162,15 @@ def _demo_leave(session: Session, employees: dict[str, Employee], today: date, n
     from selfservice.services import leave_balances
 
     leave_balances.ensure_default_types(session)
+    # the statutory types of Shanghai switched on: marriage, maternity, paternity, childcare,
+    # bereavement and time off in lieu (fed by approved overtime)
+    leave_balances.apply_presets(
+        session, SYSTEM, "shanghai", ["marriage", "maternity", "paternity", "childcare", "bereavement", "lieu"], now
+    )
     leave_balances.accrue_year(session, SYSTEM, today.year - 1, now)
     leave_balances.adjust(session, SYSTEM, employees["E1005"].id or 0, "annual", today.year - 1, "-3", "去年已休 3 天（迁移自旧系统）", now)
     leave_balances.accrue_year(session, SYSTEM, today.year, now)
-    leave_balances.adjust(session, SYSTEM, employees["E1004"].id or 0, "annual", today.year, "1", "加班调休补偿 1 天", now)
+    leave_balances.adjust(session, SYSTEM, employees["E1004"].id or 0, "lieu", today.year, "1", "迁移自旧系统的调休 1 天", now)
 
 
 def _demo_calendar(session: Session, today: date, now: datetime) -> None:
@@ -254,18 +262,18 @@ def _demo_leave_requests(session: Session, employees: dict[str, Employee], today
     def request(no: str, kind: str, start: date, end: date, reason: str, at: datetime = now, staged=(), halves=("am", "pm")) -> int:
         return leave_requests.submit(session, who(no), kind, start, halves[0], end, halves[1], reason, list(staged), at)
 
-    def pending_steps(request_id: int) -> list[ApprovalStep]:
+    def pending_steps(request_id: int, workflow: str = "leave") -> list[ApprovalStep]:
         return list(
             session.exec(
                 select(ApprovalStep)
                 .join(ApprovalInstance, ApprovalInstance.id == ApprovalStep.instance_id)
-                .where(ApprovalInstance.subject_id == request_id, ApprovalStep.status == "pending")
+                .where(ApprovalInstance.subject_id == request_id, ApprovalInstance.workflow == workflow, ApprovalStep.status == "pending")
             ).all()
         )
 
-    def approve_all(request_id: int, comment: str = "", at: datetime = now) -> None:
+    def approve_all(request_id: int, comment: str = "", at: datetime = now, workflow: str = "leave") -> None:
         for _ in range(4):
-            steps = pending_steps(request_id)
+            steps = pending_steps(request_id, workflow)
             if not steps:
                 return
             step = steps[0]
@@ -287,6 +295,11 @@ def _demo_leave_requests(session: Session, employees: dict[str, Employee], today
     request("E3007", "personal", day(15), day(15), "办理护照", at=old)
     approvals.escalate_due(session, SYSTEM, now - timedelta(days=2))  # reminded once ...
     approvals.escalate_due(session, SYSTEM, now)  # ... then escalated to the approver's manager
+    # overtime → time off in lieu: 张伟's approved (0.5 day of 调休), 刘洋's waiting for 李明
+    from selfservice.services import overtime
+
+    approve_all(overtime.submit(session, who("E1004"), past(3), "4", "版本发布，晚上加班", now), workflow=overtime.OVERTIME)
+    overtime.submit(session, who("E1005"), past(2), "3", "线上故障排查", now)
 
 
 def _demo_attendance(session: Session, employees: dict[str, Employee], today: date, now: datetime) -> None:

@@ -27,6 +27,7 @@ from selfservice.persistence.models import (
     Department,
     Employee,
     LeaveRequest,
+    NotificationMessage,
     UserAccount,
 )
 from selfservice.services import audit, work_calendar
@@ -45,6 +46,7 @@ class Workflow:
     policy: str  # whose routing rules apply (leave cancellation follows leave's)
     describe: Callable[[Session, int], dict[str, str]]  # what_zh, what_en, summary for messages and the inbox
     on_finished: Callable[[Session, Actor, int, rules.InstanceStatus, datetime], None]
+    requester_link: str = "/leave?tab=mine"  # where the requester's messages lead (no dead ends)
 
 
 _WORKFLOWS: dict[str, Workflow] = {}
@@ -239,7 +241,26 @@ def _activate(
     if template == "approval.escalated":
         params["original"] = _name(session, _original_of(session, step))
     recipients = [r for r in _deciders(session, step) if r != instance.requester_id]
-    notify_many(session, actor, recipients, "approval", template, params, NOTIFY_CHANNELS, now)
+    notify_many(session, actor, recipients, "approval", template, params, NOTIFY_CHANNELS, now, link_path=_inbox_link(instance))
+
+
+def _inbox_link(instance: ApprovalInstance) -> str:
+    return f"/approvals?i={instance.id}"
+
+
+def _mark_seen(session: Session, actor: Actor, instance: ApprovalInstance, now: datetime) -> None:
+    """The decider read the request on the approvals screen: their message asking for it is read
+    there (an unread item they already decided would be a dead end in the inbox)."""
+    session.execute(
+        sa.update(NotificationMessage)
+        .where(
+            NotificationMessage.recipient_id == actor.employee_id,  # type: ignore[arg-type]
+            NotificationMessage.kind == "approval",  # type: ignore[arg-type]
+            NotificationMessage.link_path == _inbox_link(instance),  # type: ignore[arg-type]
+            NotificationMessage.read_at.is_(None),  # type: ignore[union-attr]
+        )
+        .values(read_at=now, read_via="approvals")
+    )
 
 
 def _original_of(session: Session, step: ApprovalStep) -> int | None:
@@ -323,8 +344,19 @@ def decide(session: Session, actor: Actor, step_id: int, approve: bool, comment:
             at=now,
         )
         following = rules.next_after([_view(s) for s in steps], same.position)
+    _mark_seen(session, actor, instance, now)
     if following is not None:
-        notify(session, actor, instance.requester_id, "approval", "approval.step_approved", params, NOTIFY_CHANNELS, now)
+        notify(
+            session,
+            actor,
+            instance.requester_id,
+            "approval",
+            "approval.step_approved",
+            params,
+            NOTIFY_CHANNELS,
+            now,
+            link_path=flow.requester_link,
+        )
         nxt = next(s for s in steps if s.id == following.id)
         _activate(session, actor, instance, nxt, now)
         return rules.InstanceStatus.pending
@@ -339,6 +371,7 @@ def decide(session: Session, actor: Actor, step_id: int, approve: bool, comment:
         params,
         NOTIFY_CHANNELS,
         now,
+        link_path=flow.requester_link,
     )
     return outcome
 
@@ -372,7 +405,7 @@ def withdraw(session: Session, actor: Actor, instance_id: int, now: datetime) ->
     _finish(session, actor, instance, steps, rules.InstanceStatus.withdrawn, now)
     params = {**workflow(instance.workflow).describe(session, instance.subject_id), "requester": _name(session, instance.requester_id)}
     for step in pending:
-        notify_many(session, actor, _deciders(session, step), "approval", "approval.withdrawn", params, (), now)
+        notify_many(session, actor, _deciders(session, step), "approval", "approval.withdrawn", params, (), now, link_path="/approvals")
 
 
 # ---- what an approver sees ----------------------------------------------------------------
@@ -436,6 +469,22 @@ def _items(session: Session, actor: Actor, rows: list[tuple[ApprovalStep, Approv
         )
         for step, instance in rows
     ]
+
+
+def approves_anything(session: Session, actor: Actor) -> bool:
+    """Whether the approvals screen means anything to this person: HR and managers, anyone with
+    direct reports, a delegate, or anyone who has ever been asked to decide."""
+    if actor.has_role(Role.manager):
+        return True
+    me = actor.employee_id
+    if session.exec(select(Employee.id).where(Employee.manager_id == me).limit(1)).first() is not None:
+        return True
+    asked = session.exec(
+        select(ApprovalStep.id).where(sa.or_(ApprovalStep.approver_id == me, ApprovalStep.acting_id == me)).limit(1)  # type: ignore[arg-type]
+    ).first()
+    if asked is not None:
+        return True
+    return session.exec(select(ApprovalDelegation.id).where(ApprovalDelegation.delegate_id == me).limit(1)).first() is not None
 
 
 def pending_for(session: Session, actor: Actor) -> list[Item]:

@@ -91,6 +91,7 @@ class MonthView:
     name: str
     employee_no: str
     department: str
+    department_en: str
     first: date
     last: date
     days: list[DayView]
@@ -158,6 +159,7 @@ def month(session: Session, actor: Actor, employee_id: int, first: date, last: d
         employee.name,
         employee.employee_no,
         department.name if department else "",
+        (department.name_en or department.name) if department else "",
         first,
         last,
         days,

@@ -265,6 +265,8 @@ def balances(session: Session, actor: Actor, employee_id: int, year: int) -> lis
                 LeaveLedgerEntry.employee_id == employee_id, LeaveLedgerEntry.leave_type == rule.code, LeaveLedgerEntry.year == year
             )
         ).all()
+        if rule.kind == law.Kind.childcare and not entries:
+            continue  # no child under 3: nothing to show
         granted = rules.balance(d for k, d in entries if d > 0)
         used = -rules.balance(d for k, d in entries if k == rules.LedgerKind.usage)
         rows.append(

@@ -566,6 +566,7 @@ class RequestView:
     employee_id: int
     employee: str
     department: str
+    department_en: str
     leave_type: str
     type_name: str
     type_name_en: str
@@ -604,6 +605,7 @@ def _views(session: Session, requests: list[LeaveRequest], today: date) -> list[
                 request.employee_id,
                 employee.name if employee else "",
                 department.name if department else "",
+                (department.name_en or department.name) if department else "",
                 request.leave_type,
                 leave_type.name if leave_type else request.leave_type,
                 leave_type.name_en if leave_type else request.leave_type,
@@ -712,6 +714,7 @@ class Absence:
     request_id: int
     employee: str
     department: str
+    department_en: str
     type_name: str
     type_name_en: str
     start: str
@@ -747,6 +750,7 @@ def absences(session: Session, actor: Actor, start: date, end: date) -> list[Abs
             r.id or 0,
             e.name,
             d.name,
+            d.name_en or d.name,
             t.name,
             t.name_en,
             r.start_date.isoformat(),

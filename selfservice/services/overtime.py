@@ -136,7 +136,7 @@ def describe(session: Session, request_id: int) -> dict[str, str]:
     }
 
 
-approvals.register(approvals.Workflow(OVERTIME, OVERTIME, describe, _on_finished))
+approvals.register(approvals.Workflow(OVERTIME, OVERTIME, describe, _on_finished, requester_link="/leave?tab=overtime"))
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,7 @@ class OvertimeView:
     id: int
     employee: str
     department: str
+    department_en: str
     work_date: str
     hours: str
     lieu_days: str
@@ -159,12 +160,13 @@ def _views(session: Session, rows: list[OvertimeRequest]) -> list[OvertimeView]:
 
     trails = approvals.trails(session, WORKFLOWS, [r.id for r in rows])  # type: ignore[misc]
     people = {e.id: e for e in session.exec(select(Employee).where(Employee.id.in_({r.employee_id for r in rows}))).all()}  # type: ignore[union-attr]
-    departments = {d.id: d.name for d in session.exec(select(Department)).all()}
+    departments = {d.id: d for d in session.exec(select(Department)).all()}
     return [
         OvertimeView(
             r.id or 0,
             people[r.employee_id].name if r.employee_id in people else "",
-            departments.get(people[r.employee_id].department_id, "") if r.employee_id in people else "",
+            _dept(departments, people, r.employee_id, False),
+            _dept(departments, people, r.employee_id, True),
             r.work_date.isoformat(),
             _fmt(r.hours),
             _fmt(law.lieu_days(r.hours)),
@@ -176,6 +178,13 @@ def _views(session: Session, rows: list[OvertimeRequest]) -> list[OvertimeView]:
         )
         for r in rows
     ]
+
+
+def _dept(departments: dict, people: dict, employee_id: int, en: bool) -> str:
+    department = departments.get(people[employee_id].department_id) if employee_id in people else None
+    if department is None:
+        return ""
+    return (department.name_en or department.name) if en else department.name
 
 
 def mine(session: Session, actor: Actor, limit: int = 50) -> list[OvertimeView]:

@@ -9,7 +9,7 @@ import reflex as rx
 
 from selfservice.domain.actor import Actor
 from selfservice.i18n import t
-from selfservice.services import auth, employees, notifications, policies
+from selfservice.services import approvals, auth, employees, notifications, policies
 from selfservice.ui import routes
 from selfservice.ui.guard import handler, now, resolve_actor_sync, run
 
@@ -22,6 +22,8 @@ class SessionState(rx.State):
     me_name: str = ""
     me_role: str = ""
     unread: int = 0
+    approver: bool = False  # the approvals menu only for those who can be asked to decide
+    no_recovery_codes: bool = False  # TOTP on and every recovery code used: warned on every page
     to_sign: int = 0  # policies waiting for this person's signature (the header's badge)
 
     @rx.var
@@ -41,11 +43,22 @@ class SessionState(rx.State):
         return t(self.lang if self.lang in ("zh-CN", "en") else "zh-CN", key, **params)
 
     async def _fill_shell(self, actor: Actor) -> None:
-        view = await run(employees.profile, actor, actor.employee_id)
+        """The header's facts, read in one unit of work: name, unread and to-sign badges, whether
+        the approvals menu applies, and whether the recovery codes ran out."""
+
+        def facts(session):  # noqa: ANN001, ANN202
+            return (
+                employees.profile(session, actor, actor.employee_id),
+                notifications.unread_count(session, actor),
+                policies.to_sign_count(session, actor),
+                approvals.approves_anything(session, actor),
+                auth.security_view(session, actor),
+            )
+
+        view, self.unread, self.to_sign, self.approver, security = await run(facts)
         self.me_name = view.name_en if self.lang == "en" and view.name_en else view.name
         self.me_role = actor.role.value
-        self.unread = await run(notifications.unread_count, actor)
-        self.to_sign = await run(policies.to_sign_count, actor)
+        self.no_recovery_codes = security.totp_enabled and security.recovery_codes_left == 0
 
     @handler(public=True)
     async def toggle_language(self):

@@ -16,7 +16,15 @@ def test_employee_signs_in_and_sees_own_home(phone, app_server):
     expect(phone.locator("#home-department")).to_have_text("研发部")
     expect(phone.locator("#home-manager")).to_contain_text("李明")
     annual = phone.locator(".balance-row", has_text="年假")
-    expect(annual).to_contain_text("11")  # 5 this year + 5 carried over + 1 granted by HR
+    expect(annual).to_be_visible()
+    from datetime import date
+
+    this_year = date.today().year
+    expect(phone.locator("#home-work-start")).to_have_text(f"{this_year - 10}-07-01")  # 参加工作时间, shown to the employee
+    phone.locator("#home-annual-how summary").click()
+    how = phone.locator("#home-annual-how")
+    expect(how).to_contain_text(f"{this_year}-07-01 至 {this_year}-12-31：累计工作 10 年，每年 10 天")
+    expect(how).to_contain_text("÷ 365")  # joined this year and crossed 10 years: pro-rated, the working shown
     shot(phone, "phone-home-zh")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways at 390 px ({width})"

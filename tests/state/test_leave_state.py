@@ -210,7 +210,9 @@ def test_leave_calendar_marks_each_day_of_the_month(leave_db):
 def test_delegation_through_the_inbox_screen(leave_db):
     manager = as_user(ApprovalsState, "E1002")
     call(manager, "load")
-    today = datetime.now(UTC).date()
+    from selfservice.services.approvals import local_today
+
+    today = local_today(datetime.now(UTC))  # the company's date (after 16:00 UTC it is tomorrow in Shanghai)
     call(manager, "delegate", {"delegate": "E1002", "starts_on": today.isoformat(), "ends_on": today.isoformat()})
     assert "自己" in manager.delegate_error
     call(manager, "delegate", {"delegate": "E1003", "starts_on": "soon", "ends_on": today.isoformat()})

@@ -71,7 +71,7 @@ def menu() -> rx.Component:
             _item("nav.contact", routes.CONTACT, "nav-contact"),
             rx.cond(SessionState.is_manager_plus, _item("nav.team", routes.TEAM, "nav-team")),
             _item("nav.leave", routes.LEAVE, "nav-leave"),
-            _item("nav.approvals", routes.APPROVALS, "nav-approvals"),
+            rx.cond(SessionState.approver, _item("nav.approvals", routes.APPROVALS, "nav-approvals")),
             _item("nav.calendar", routes.CALENDAR, "nav-calendar"),
             rx.cond(SessionState.is_manager_plus, _item("nav.leave_calendar", routes.LEAVE_CALENDAR, "nav-leave-calendar")),
             rx.cond(SessionState.is_hr_plus, _item("nav.leave_settings", routes.LEAVE_SETTINGS, "nav-leave-settings")),
@@ -123,6 +123,22 @@ def header(signed_in: bool = True) -> rx.Component:
 def page(*children: rx.Component, signed_in: bool = True, title_key: str | None = None, wide: bool = False) -> rx.Component:
     """A page: header, then a single column body (max 960 px; ``wide`` dashboards 1280 px)."""
     body = [rx.heading(T(title_key), size="6", id="page-title")] if title_key else []
+    if signed_in:
+        body.insert(
+            0,
+            rx.cond(
+                SessionState.no_recovery_codes,
+                rx.callout(
+                    rx.text(
+                        T("security.no_recovery_codes"), " ", rx.link(T("nav.security"), href=routes.SECURITY, id="recovery-warning-link")
+                    ),
+                    icon="triangle_alert",
+                    color_scheme="red",
+                    id="recovery-warning",
+                    role="alert",
+                ),
+            ),
+        )
     return rx.box(
         header(signed_in),
         rx.box(

@@ -100,7 +100,7 @@ class MyAttendanceState(SessionState):
         self.summary = {
             "name": view.name,
             "employee_no": view.employee_no,
-            "department": view.department,
+            "department": view.department_en if self.lang == "en" else view.department,
             "missing": view.missing_days,
             "streak": str(view.streak_days),
         }

@@ -56,10 +56,13 @@ def _date(text: str) -> date | None:
         return None
 
 
-def trail_text(lang: str, steps: list[approvals.TrailStep]) -> str:
-    """The approver trail in one line: "李明 已同意 → 陈建国 待审批"; delegates say on whose behalf."""
+def trail_text(lang: str, steps: list[approvals.TrailStep], withdrawn: bool = False) -> str:
+    """The approver trail in one line: "李明 已同意 → 陈建国 待审批"; delegates say on whose behalf;
+    a withdrawn request ends with "申请人已撤回", not with the approvers' closed steps."""
     parts = []
     for step in steps:
+        if step.status == "cancelled" and withdrawn:
+            continue
         who = step.decided_by or step.approver
         text = f"{who} {t(lang, 'approval.status.' + step.status)}"
         if step.on_behalf_of:
@@ -67,6 +70,8 @@ def trail_text(lang: str, steps: list[approvals.TrailStep]) -> str:
         if step.comment:
             text += f"：{step.comment}" if lang == "zh-CN" else f": {step.comment}"
         parts.append(text)
+    if withdrawn:
+        parts.append(t(lang, "approval.withdrawn_by_requester"))
     return " → ".join(parts)
 
 
@@ -83,8 +88,8 @@ def request_row(view: leave_requests.RequestView) -> dict[str, str]:
         "reason": view.reason,
         "status": view.status,
         "submitted": local_text(view.created_at),
-        "trail_zh": trail_text("zh-CN", view.trail),
-        "trail_en": trail_text("en", view.trail),
+        "trail_zh": trail_text("zh-CN", view.trail, view.status == "withdrawn"),
+        "trail_en": trail_text("en", view.trail, view.status == "withdrawn"),
         "can_withdraw": "1" if view.can_withdraw else "",
         "can_cancel": "1" if view.can_cancel else "",
     }
@@ -128,8 +133,8 @@ class LeaveState(SessionState):
                 "reason": o.reason,
                 "status": o.status,
                 "submitted": local_text(o.created_at),
-                "trail_zh": trail_text("zh-CN", o.trail),
-                "trail_en": trail_text("en", o.trail),
+                "trail_zh": trail_text("zh-CN", o.trail, o.status == "withdrawn"),
+                "trail_en": trail_text("en", o.trail, o.status == "withdrawn"),
                 "can_withdraw": "1" if o.can_withdraw else "",
             }
             for o in await run(overtime.mine, actor)
@@ -154,7 +159,8 @@ class LeaveState(SessionState):
         }
         self.preview_days = self.form_error = self.upload_error = self.overtime_error = ""
         self.preview_problems = []
-        self.tab = "mine" if self.router.url.query_parameters.get("tab", "") == "mine" else "new"
+        wanted_tab = self.router.url.query_parameters.get("tab", "")
+        self.tab = wanted_tab if wanted_tab in ("mine", "overtime") else "new"  # messages link to the list they are about
         self.files, self._staged, self.needs_attachment = [], [], False
         # A reminder links here as /leave?start=…&end=…[&type=…] so the missing days come filled in.
         query = self.router.url.query_parameters

@@ -86,7 +86,7 @@ class LeaveCalendarState(SessionState):
 def _row(a: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(a["employee"]),
-        rx.table.cell(a["department"]),
+        rx.table.cell(rx.cond(SessionState.lang == "en", a["department_en"], a["department"])),
         rx.table.cell(rx.cond(SessionState.lang == "en", a["type_name_en"], a["type_name"])),
         rx.table.cell(a["start"], " ", T_var("calendar." + a["start_half"].to(str))),
         rx.table.cell(a["end"], " ", T_var("calendar." + a["end_half"].to(str))),
