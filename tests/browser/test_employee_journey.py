@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, shot
+from tests.browser.conftest import PHONE, assert_accessible, shot
 from tests.browser.flows import sign_in
 
 pytestmark = pytest.mark.browser
@@ -77,3 +77,33 @@ def test_an_unknown_address_gets_a_translated_page_with_a_way_home(phone, app_se
     assert_accessible(phone, "not-found")
     phone.locator("#not-found-home").click()
     expect(phone.locator("#home-name")).to_be_visible()
+
+
+def test_the_account_language_follows_the_person_to_a_new_browser_and_into_messages(browser, app_server):
+    from selfservice.persistence.db import engine_for
+
+    first = browser.new_context(**PHONE).new_page()
+    sign_in(first, app_server.url, "E1005")
+    first.locator("#lang-switch").click()
+    expect(first.locator("#home-department")).to_have_text("R&D")
+    second = browser.new_context(**PHONE).new_page()  # another phone: nothing in its storage
+    sign_in(second, app_server.url, "E1005")
+    expect(second.locator("#home-department")).to_have_text("R&D")  # starts in the account's language
+    second.locator("#lang-switch").click()  # the switch changes the account's language too
+    expect(second.locator("#home-department")).to_have_text("研发部")
+
+    manager = browser.new_context(**PHONE).new_page()
+    sign_in(manager, app_server.url, "E1002")
+    manager.goto(app_server.url + "/approvals")
+    item = manager.locator(".approval-item", has_text="刘洋").filter(has_text="回老家办事")
+    item.locator(".approval-approve").click()
+    manager.locator(".confirm-yes").click()
+    expect(item).to_have_count(0)
+    with engine_for(app_server.db_url).connect() as db:
+        title = db.exec_driver_sql(
+            "SELECT m.title FROM notification_message m JOIN employee e ON e.id = m.recipient_id "
+            "WHERE e.employee_no = 'E1005' AND m.template = 'approval.approved' ORDER BY m.id DESC LIMIT 1"
+        ).scalar()
+    assert title and "已批准" in title, title  # in the language the person reads, not the last browser's
+    for page in (first, second, manager):
+        page.context.close()

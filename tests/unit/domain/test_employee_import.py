@@ -96,3 +96,21 @@ def test_arbitrary_csv_content_never_crashes_and_errors_name_real_lines(rows):
     lines = {line for line, _ in parsed.rows}
     assert all(e.line in lines for e in errors)
     assert errors or len(drafts) == len(parsed.rows)
+
+
+def test_work_start_and_children_columns_are_read_and_checked():
+    header = "工号,姓名,部门,入职日期,手机,参加工作时间,子女出生日期\n"
+    data = (
+        header
+        + "N1,王小明,研发部,2025-01-02,13800138000,2012-07-01,2024-05-01\n"
+        + "N2,李小红,研发部,2025-01-02,13800138001,2026-07-01,\n"
+        + "N3,赵小刚,研发部,2025-01-02,13800138002,,2024-13-01\n"
+    ).encode("utf-8")
+    parsed = parse_file("staff.csv", data)
+    drafts, errors = validate_rows(parsed.rows, DIRECTORY)
+    assert [(e.line, e.column, e.key) for e in errors] == [
+        (3, "work_start_date", "employee.work_start_after_hire"),
+        (4, "child_births", "field.date_format"),
+    ]
+    good = validate_rows(parsed.rows[:1], DIRECTORY)[0][0][1]
+    assert str(good.work_start_date) == "2012-07-01" and good.child_births == "2024-05-01"
