@@ -1,10 +1,11 @@
 """Run every benchmark and print each ratio against a baseline measured in the same run."""
 
-from bench import employee_import, leave, outbox, policies, scan
+from bench import accrual, employee_import, leave, outbox, policies, scan
 
 if __name__ == "__main__":
     employee_import.main([])
     outbox.main([])
     leave.main([])
+    accrual.main([])
     policies.main([])
     scan.main([])

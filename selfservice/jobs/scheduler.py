@@ -29,8 +29,10 @@ def _heartbeat(path: str) -> None:
         handle.write(f"{os.getpid()} {int(time.time())}\n")
 
 
-def accrue_new_year() -> None:
-    """On 1 January: grant the year's leave quotas, carry over and expire last year's (idempotent)."""
+def accrue_leave() -> None:
+    """Every night: grant the year's leave (on 1 January for everyone, carrying over and expiring
+    last year's; on other days new joiners' pro-rated days and recomputed statutory entitlements).
+    Idempotent."""
     from selfservice.domain.actor import SYSTEM
     from selfservice.persistence.db import session_scope
     from selfservice.services import leave_balances
@@ -73,14 +75,12 @@ def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
     scheduler.add_job(dispatcher.reload, "interval", seconds=60, id="outbox.reload_channels", max_instances=1, coalesce=True)
     scheduler.add_job(dispatcher.reconcile_sms, "interval", minutes=10, id="outbox.reconcile_sms", max_instances=1, coalesce=True)
     scheduler.add_job(
-        accrue_new_year,
+        accrue_leave,
         "cron",
-        month=1,
-        day=1,
         hour=0,
         minute=10,
         timezone=ZoneInfo(settings.timezone),
-        id="leave.accrue_new_year",
+        id="leave.accrue",
         coalesce=True,
     )
     scheduler.add_job(escalate_approvals, "interval", minutes=5, id="approvals.escalate", max_instances=1, coalesce=True)

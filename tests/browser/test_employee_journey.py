@@ -92,10 +92,19 @@ def test_the_account_language_follows_the_person_to_a_new_browser_and_into_messa
     second.locator("#lang-switch").click()  # the switch changes the account's language too
     expect(second.locator("#home-department")).to_have_text("研发部")
 
+    from tests.browser.test_leave_journey import past_workday
+
+    day = past_workday(app_server.db_url, 8)
+    second.goto(f"{app_server.url}/leave?start={day.isoformat()}&type=personal")
+    expect(second.locator("#leave-preview-days")).to_have_text("1")
+    second.locator("textarea.leave-reason, .leave-reason textarea").first.fill("陪家人看病")
+    second.locator("#leave-submit").click()
+    expect(second.locator(".leave-request", has_text="陪家人看病")).to_contain_text("审批中")
+
     manager = browser.new_context(**PHONE).new_page()
     sign_in(manager, app_server.url, "E1002")
     manager.goto(app_server.url + "/approvals")
-    item = manager.locator(".approval-item", has_text="刘洋").filter(has_text="回老家办事")
+    item = manager.locator(".approval-item", has_text="刘洋").filter(has_text="陪家人看病")
     item.locator(".approval-approve").click()
     manager.locator(".confirm-yes").click()
     expect(item).to_have_count(0)

@@ -404,7 +404,10 @@ def leave_settings_page() -> rx.Component:
                         max_length=32,
                     ),
                     rx.el.select(
-                        rx.foreach(LeaveSettingsState.types, lambda ty: rx.el.option(ty["code"], value=ty["code"])),
+                        rx.foreach(
+                            LeaveSettingsState.types,
+                            lambda ty: rx.el.option(rx.cond(SessionState.lang == "en", ty["name_en"], ty["name"]), value=ty["code"]),
+                        ),
                         name="leave_type",
                         aria_label=T("leave.type"),
                         style={"padding": "6px", "borderRadius": "6px"},
@@ -427,4 +430,5 @@ def leave_settings_page() -> rx.Component:
             ),
         ),
         title_key="leave.settings_title",
+        wide=True,
     )
