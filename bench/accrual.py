@@ -96,7 +96,15 @@ def run(people: int) -> dict[str, float]:
             session.execute(
                 sa.insert(LeaveLedgerEntry.__table__),  # type: ignore[attr-defined]
                 [
-                    {"employee_id": 1 + i % people, "leave_type": "annual", "year": 2028, "kind": "accrual", "days": 5, "note": "bench", "created_at": NOW}
+                    {
+                        "employee_id": 1 + i % people,
+                        "leave_type": "annual",
+                        "year": 2028,
+                        "kind": "accrual",
+                        "days": 5,
+                        "note": "bench",
+                        "created_at": NOW,
+                    }
                     for i in range(written)
                 ],
             )

@@ -414,7 +414,11 @@ def _preview() -> rx.Component:
                             " ",
                             rx.text.strong(LeaveState.preview_balance),
                             " → ",
-                            rx.text.strong(LeaveState.preview_after, id="leave-preview-after"),
+                            rx.text.strong(
+                                LeaveState.preview_after,
+                                id="leave-preview-after",
+                                color=rx.cond(LeaveState.preview_after.contains("-"), "var(--red-11)", "inherit"),
+                            ),
                         ),
                     ),
                     rx.cond(
