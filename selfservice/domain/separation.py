@@ -1,0 +1,145 @@
+"""Separation (离职) rules: the notice period of a resignation, the statutory settlement of unused
+annual leave, and the order of the handover checklist's stages. Plain Python; the services
+apply them.
+
+- Labour Contract Law art. 37: an employee resigns with 30 days' written notice, 3 days during
+  probation. An earlier last day is a request the manager may accept; a later one is the
+  employee's to choose.
+- 企业职工带薪年休假实施办法 art. 12: on separation, unused annual leave is
+  (calendar days of the year in this employment so far ÷ 365) × the year's entitlement − days
+  already taken, fractions of a day dropped; days taken beyond that are not deducted. Art. 10:
+  each such day is paid at 300 % of the daily wage (the payroll's part; shown as input).
+- Labour Contract Law art. 50: the separation certificate at separation, the archive and social
+  insurance transferred within 15 days, records kept at least 2 years.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
+
+from selfservice.domain import leave_law
+from selfservice.domain.errors import ValidationFailed
+
+NOTICE_DAYS = 30
+PROBATION_NOTICE_DAYS = 3
+TRANSFER_DAYS = 15  # art. 50: archive and social insurance transferred within 15 days
+KEEP_YEARS = 2  # art. 50: the separation's records kept at least 2 years
+
+
+class SeparationType(StrEnum):
+    resignation = "resignation"  # 劳动者提出解除, art. 37
+    mutual = "mutual"  # 协商一致解除, art. 36
+    expiry = "expiry"  # 劳动合同期满终止, art. 44
+    dismissal = "dismissal"  # 用人单位解除, art. 39 (fault) / art. 40 (notice)
+
+
+LAW_ARTICLE = {
+    SeparationType.resignation: "37",
+    SeparationType.mutual: "36",
+    SeparationType.expiry: "44",
+    SeparationType.dismissal: "39/40",
+}
+
+
+def default_last_day(today: date, on_probation: bool) -> date:
+    """The last working day a resignation gives by law: 30 calendar days on, 3 in probation."""
+    return today + timedelta(days=PROBATION_NOTICE_DAYS if on_probation else NOTICE_DAYS)
+
+
+def check_last_day(proposed: date, today: date, on_probation: bool, manager_agreed: bool) -> None:
+    """A last day in the past is refused; one before the notice period ends needs the manager's
+    agreement; a later one is the employee's choice (at most a year ahead)."""
+    if proposed < today:
+        raise ValidationFailed("separation.last_day_past", field="last_day")
+    if proposed > today + timedelta(days=366):
+        raise ValidationFailed("separation.last_day_too_far", field="last_day")
+    if proposed < default_last_day(today, on_probation) and not manager_agreed:
+        raise ValidationFailed(
+            "separation.last_day_early",
+            field="last_day",
+            days=PROBATION_NOTICE_DAYS if on_probation else NOTICE_DAYS,
+            date=default_last_day(today, on_probation).isoformat(),
+        )
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Art. 12's computation for the year of separation, with its working."""
+
+    year: int
+    last_day: date
+    elapsed_days: int  # calendar days of the year in this employment up to the last day
+    weighted: int  # Σ calendar days × the days per year of the tier on that day
+    taken: Decimal  # annual leave already taken this year
+    exact: Decimal  # weighted ÷ 365 − taken, before dropping fractions
+    days: int  # unused days to pay (never negative)
+
+    @property
+    def pay_percent(self) -> int:
+        return 300  # art. 10: 300 % of the daily wage for each unused day (100 % already in salary + 200 %)
+
+
+def settlement(hire_date: date, work_start: date | None, last_day: date, taken: Decimal) -> Settlement:
+    """Unused annual leave to pay on separation (art. 12). The entitlement of each day follows the
+    working years on that day (as for accrual), so the year someone crossed 10 years counts
+    each part at its own tier; with one tier all year this is exactly (days ÷ 365) × entitlement."""
+    if last_day < hire_date:
+        raise ValidationFailed("separation.last_day_before_hire", field="last_day")
+    year = last_day.year
+    worked = leave_law.annual_entitlement(year, hire_date, work_start, left_on=last_day)
+    elapsed = (last_day - max(hire_date, date(year, 1, 1))).days + 1
+    exact = Decimal(worked.weighted) / leave_law.YEAR_DAYS - taken
+    days = max(0, int(exact.to_integral_value(rounding=ROUND_FLOOR)))
+    return Settlement(year, last_day, elapsed, worked.weighted, taken, exact.quantize(Decimal("0.01")), days)
+
+
+# ---- the handover checklist (离职交接清单) ----------------------------------------------------
+
+
+class ItemStatus(StrEnum):
+    waiting = "waiting"  # its stage is not open yet
+    open = "open"  # the owner may confirm it
+    done = "done"
+    sent_back = "sent_back"  # the owner returned it with a reason: open again for the departing side
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    stage: int  # 1-based position of its stage
+    status: ItemStatus
+
+
+def open_stage(items: list[ItemView]) -> int | None:
+    """The first stage with an item not done (None when every item is done)."""
+    pending = [i.stage for i in items if i.status != ItemStatus.done]
+    return min(pending) if pending else None
+
+
+def check_confirm(items: list[ItemView], item_id: int) -> None:
+    """An item is confirmed only while its stage is the open one, and only once."""
+    item = next((i for i in items if i.id == item_id), None)
+    if item is None:
+        raise ValidationFailed("checklist.item_unknown", field="item")
+    if item.status == ItemStatus.done:
+        raise ValidationFailed("checklist.item_done", field="item")
+    if item.stage != open_stage(items):
+        raise ValidationFailed("checklist.stage_not_open", field="item", stage=item.stage)
+
+
+def statuses_after(items: list[ItemView]) -> dict[int, ItemStatus]:
+    """Every item's status once the stages are re-evaluated: items of the open stage that were
+    waiting become open; items of later stages wait."""
+    current = open_stage(items)
+    result = {}
+    for item in items:
+        if item.status in (ItemStatus.done, ItemStatus.sent_back):
+            result[item.id] = item.status
+        elif current is not None and item.stage == current:
+            result[item.id] = ItemStatus.open
+        else:
+            result[item.id] = ItemStatus.waiting
+    return result
