@@ -99,7 +99,7 @@ EN: dict[str, str] = {
     "employee.work_start_too_early": "The date someone started working cannot be before {year}.",
     "employee.too_many_children": "At most 10 children's birth dates.",
     "import.hint": "Upload a CSV (UTF-8, or GBK as Excel saves it) or an XLSX file. First row is the header: employee_no, name, name_en, department, manager_no, hire_date, phone, email, position, role; optional: work_start_date, child_births, wecom_userid. The whole file is checked first; if any row is wrong, nothing is imported.",
-    "annual.how": "How your annual leave was computed",
+    "annual.how": "How the annual leave is computed",
     "annual.work_start": "Started working: {date}",
     "annual.work_start_missing": "The date you started working is not on record; the hire date {date} is used for now (ask HR to add it)",
     "annual.segment": "{first} to {last}: {years} year(s) at work, {per_year} days a year, {days} calendar days",

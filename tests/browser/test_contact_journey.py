@@ -100,6 +100,7 @@ def test_employee_changes_mobile_with_a_code_and_hr_sees_the_change(phone, deskt
         app_server.url + desktop.locator("#employee-signed .signed-row").first.get_by_role("link").first.get_attribute("href")
     )
     assert receipt.ok and receipt.body().startswith(b"%PDF-")
+    expect(desktop.locator("#employee-annual-how")).to_contain_text("参加工作时间")  # HR sees the computation the employee sees
     assert_accessible(desktop, "employee-edit")
     desktop.goto(f"{app_server.url}/hr")
     expect(desktop.locator("#panel-stale_contacts .stale-contact-row")).to_have_count(2)

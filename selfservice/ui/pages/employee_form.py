@@ -64,10 +64,16 @@ class EmployeeFormState(SessionState):
     form_key: int = 0  # bumped whenever values change on the server, to remount the inputs
     contact_history: list[dict[str, str]] = []
     signed: list[dict[str, str]] = []
+    annual_lines: list[str] = []  # how this year's annual leave is computed (what the employee sees)
     _employee_id: int = 0
     _account_id: int = 0
 
     async def _load_history(self, actor: Actor) -> None:
+        from selfservice.services import approvals, leave_balances
+        from selfservice.ui.pages.home import annual_lines
+
+        explained = await run(leave_balances.annual_explanation, actor, self._employee_id, approvals.local_today(now()).year)
+        self.annual_lines = [] if explained is None else annual_lines(explained, self._t)
         signed = await run(signatures.of_employee, actor, self._employee_id, now())
         self.signed = [{"document": r.document, "at": r.signed_at, "receipt": r.receipt_url, "verify": r.verify_url} for r in signed]
         rows = await run(contacts.history, actor, self._employee_id, 100)
@@ -258,9 +264,21 @@ def _signed() -> rx.Component:
     )
 
 
+def _annual() -> rx.Component:
+    return rx.cond(
+        EmployeeFormState.annual_lines.length() > 0,
+        card(
+            rx.heading(T("annual.how"), size="4"),
+            rx.foreach(EmployeeFormState.annual_lines, lambda line: rx.text(line, size="2")),
+            id="employee-annual-how",
+        ),
+    )
+
+
 def employee_edit_page() -> rx.Component:
     return page(
         card(_form()),
+        _annual(),
         _account_actions(),
         _signed(),
         history_card(EmployeeFormState.contact_history, id="employee-contact-history"),
