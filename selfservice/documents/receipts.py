@@ -53,7 +53,7 @@ class _Receipt(FPDF):
         self.cell(0, 5, f"{self.page_no()}/{{nb}}", align="C")
 
 
-def _line(pdf: FPDF, label: str, value: str, mono: bool = False, width: float = 0) -> None:
+def labelled(pdf: FPDF, label: str, value: str, mono: bool = False, width: float = 0) -> None:
     """A label and its value, kept on one page; hashes and links may break anywhere, text at words."""
     if pdf.get_y() > pdf.h - 30:
         pdf.add_page()
@@ -100,13 +100,13 @@ def render(data: ReceiptData) -> bytes:
     pdf.ln(2)
 
     local = data.signed_at.astimezone(ZoneInfo(data.timezone))
-    _line(pdf, "文件 / Document", f"{data.document_zh}\n{data.document_en}", width=text_width)
-    _line(pdf, "文件 SHA-256 / Document SHA-256", data.content_sha256, mono=True, width=text_width)
+    labelled(pdf, "文件 / Document", f"{data.document_zh}\n{data.document_en}", width=text_width)
+    labelled(pdf, "文件 SHA-256 / Document SHA-256", data.content_sha256, mono=True, width=text_width)
     pdf.set_y(max(pdf.get_y(), pdf.t_margin + qr_size + 8))
-    _line(pdf, "确认内容 / Statement", data.statement)
+    labelled(pdf, "确认内容 / Statement", data.statement)
     for label, value in data.extra:
-        _line(pdf, label, value)
-    _line(pdf, "签署人 / Signed by", f"{data.signer_name}（{data.employee_no}）  ·  手写姓名 / Typed name: {data.typed_name}")
+        labelled(pdf, label, value)
+    labelled(pdf, "签署人 / Signed by", f"{data.signer_name}（{data.employee_no}）  ·  手写姓名 / Typed name: {data.typed_name}")
     if pdf.get_y() > pdf.h - 50:
         pdf.add_page()
     pdf.set_font("noto", size=7.5)
@@ -115,20 +115,20 @@ def render(data: ReceiptData) -> bytes:
     top = pdf.get_y()
     pdf.image(io.BytesIO(data.signature_png), x=pdf.l_margin, y=top, h=22)
     pdf.set_y(top + 23)
-    _line(pdf, "签名图片 SHA-256 / Signature image SHA-256", data.image_sha256, mono=True)
-    _line(
+    labelled(pdf, "签名图片 SHA-256 / Signature image SHA-256", data.image_sha256, mono=True)
+    labelled(
         pdf,
         "签署时间 / Signed at",
         f"{local:%Y-%m-%d %H:%M:%S} ({data.timezone})  ·  {data.signed_at:%Y-%m-%dT%H:%M:%SZ} UTC",
     )
-    _line(pdf, "身份验证 / Re-authentication", f"{data.method_zh} / {data.method_en}")
-    _line(pdf, "IP 地址与浏览器 / IP address and browser", f"{data.ip}  ·  {data.user_agent[:200]}")
-    _line(pdf, "记录 SHA-256 / Record SHA-256", data.record_sha256, mono=True)
-    _line(
+    labelled(pdf, "身份验证 / Re-authentication", f"{data.method_zh} / {data.method_en}")
+    labelled(pdf, "IP 地址与浏览器 / IP address and browser", f"{data.ip}  ·  {data.user_agent[:200]}")
+    labelled(pdf, "记录 SHA-256 / Record SHA-256", data.record_sha256, mono=True)
+    labelled(
         pdf,
         "核验 / Verification",
         "扫描右上角二维码或打开下方链接：页面按存档记录重新计算哈希，显示本回执与存档是否一致。\n"
         "Scan the QR code or open the link: the page recomputes the hashes from the stored record and shows whether it still matches.",
     )
-    _line(pdf, "链接 / Link", data.verify_url, mono=True)
+    labelled(pdf, "链接 / Link", data.verify_url, mono=True)
     return bytes(pdf.output())

@@ -143,3 +143,32 @@ def statuses_after(items: list[ItemView]) -> dict[int, ItemStatus]:
         else:
             result[item.id] = ItemStatus.waiting
     return result
+
+
+# ---- the separation certificate (解除/终止劳动合同证明书) --------------------------------------
+
+
+def service_length(hire_date: date, last_day: date) -> tuple[int, int]:
+    """Years and whole months of service with the company, from the hire date to the last day
+    (inclusive): what art. 24 of the Implementing Regulations calls 在本单位的工作年限."""
+    if last_day < hire_date:
+        raise ValidationFailed("separation.last_day_before_hire", field="last_day")
+    end = last_day + timedelta(days=1)  # the last day counts
+    months = (end.year - hire_date.year) * 12 + (end.month - hire_date.month) - (end.day < hire_date.day)
+    return months // 12, months % 12
+
+
+TITLE_ZH = {
+    SeparationType.expiry: "终止劳动合同证明书",
+}
+TITLE_EN = {
+    SeparationType.expiry: "Certificate of Termination of the Labour Contract",
+}
+
+
+def certificate_title(kind: SeparationType) -> tuple[str, str]:
+    """Expiry ends (终止) the contract; every other separation dissolves (解除) it."""
+    return (
+        TITLE_ZH.get(kind, "解除劳动合同证明书"),
+        TITLE_EN.get(kind, "Certificate of Dissolution of the Labour Contract"),
+    )
