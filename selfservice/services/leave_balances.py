@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from selfservice.domain import leave as rules
 from selfservice.domain import leave_law as law
+from selfservice.domain import separation as sep
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import NotFound, NotPermitted, ValidationFailed
 from selfservice.persistence.models import Employee, LeaveLedgerEntry, LeaveType
@@ -489,3 +490,24 @@ def annual_explanation(session: Session, actor: Actor, employee_id: int, year: i
         employee.work_start_date.isoformat() if employee.work_start_date else "",
         law.annual_entitlement(year, employee.hire_date, employee.work_start_date),
     )
+
+
+def settlement(session: Session, actor: Actor, employee_id: int, last_day: date) -> sep.Settlement:
+    """Unused statutory annual leave on separation (实施办法 art. 12), from the record and the
+    days of annual leave the ledger shows taken this year (usage, less cancellations). HR or the
+    employee themself."""
+    employee = session.get(Employee, employee_id)
+    if employee is None:
+        raise NotFound()
+    if not (actor.has_role(Role.hr) or employee_id == actor.employee_id):
+        raise NotPermitted()
+    annual = session.exec(select(LeaveType.code).where(LeaveType.kind == law.Kind.annual)).all()
+    used = session.exec(
+        select(sa.func.coalesce(sa.func.sum(LeaveLedgerEntry.days), 0)).where(
+            LeaveLedgerEntry.employee_id == employee_id,
+            LeaveLedgerEntry.leave_type.in_(annual),  # type: ignore[attr-defined]
+            LeaveLedgerEntry.year == last_day.year,
+            LeaveLedgerEntry.kind == rules.LedgerKind.usage,
+        )
+    ).one()
+    return sep.settlement(employee.hire_date, employee.work_start_date, last_day, -Decimal(str(used)))

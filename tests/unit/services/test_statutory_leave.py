@@ -5,7 +5,7 @@ preview listing every refusal, and overtime credited as time off in lieu."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -170,3 +170,18 @@ def test_overtime_needs_the_lieu_type_switched_on(company):
     company.flush()
     with pytest.raises(ValidationFailed, match="overtime.no_lieu_type"):
         overtime.submit(company, actor_for(company, "E1004"), date(2026, 11, 21), "4", "release", NOW)
+
+
+def test_the_leave_settlement_on_separation_uses_the_days_taken(company):
+    worker = actor_for(company, "E1004")  # 8 years at work: 5 days a year
+    leave_id = submit(company, "E1004", "annual", date(2026, 12, 1), date(2026, 12, 2))
+    manager = actor_for(company, "E1002")
+    step = next(i for i in approvals.pending_for(company, manager) if i.subject_id == leave_id)
+    approvals.decide(company, manager, step.step_id, True, "", NOW)
+    company.commit()
+    got = leave_balances.settlement(company, worker, worker.employee_id, date(2026, 12, 31))
+    assert (got.elapsed_days, got.taken, got.days) == (365, Decimal(2), 3)  # 365 × 5 ÷ 365 − 2
+    early = leave_balances.settlement(company, actor_for(company, "hr01"), worker.employee_id, date(2026, 12, 31) - timedelta(days=300))
+    assert early.days == 0  # took more than the pro-rata share: nothing paid, nothing deducted
+    with pytest.raises(NotPermitted):
+        leave_balances.settlement(company, actor_for(company, "E1005"), worker.employee_id, date(2026, 12, 31))
