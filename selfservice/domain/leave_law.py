@@ -62,6 +62,7 @@ class Entitlement:
     work_start_entered: bool
     segments: tuple[Segment, ...]
     days: int
+    prorated: bool  # False: the whole year at one tier, the tier itself
 
     @property
     def weighted(self) -> int:
@@ -94,7 +95,7 @@ def annual_entitlement(year: int, hire_date: date, work_start: date | None, left
     year_length = (date(year, 12, 31) - date(year, 1, 1)).days + 1
     whole = len(kept) == 1 and kept[0].days == year_length
     days = kept[0].per_year if whole else weighted // YEAR_DAYS
-    return Entitlement(year, since, start is not None, kept, days)
+    return Entitlement(year, since, start is not None, kept, days, not whole)
 
 
 def _anniversary(since: date, years: int) -> date:

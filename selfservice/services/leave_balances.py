@@ -252,8 +252,8 @@ class BalanceRow:
     balance: str
 
 
-def balances(session: Session, actor: Actor, employee_id: int, year: int) -> list[BalanceRow]:
-    """An employee's balances for ``year``: the employee, their direct manager, or HR."""
+def _visible(session: Session, actor: Actor, employee_id: int) -> Employee:
+    """The employee whose leave ``actor`` may read: themself, their direct manager, or HR."""
     employee = session.get(Employee, employee_id)
     if employee is None:
         raise NotFound()
@@ -263,6 +263,12 @@ def balances(session: Session, actor: Actor, employee_id: int, year: int) -> lis
         or (actor.role == Role.manager and employee.manager_id == actor.employee_id)
     ):
         raise NotPermitted()
+    return employee
+
+
+def balances(session: Session, actor: Actor, employee_id: int, year: int) -> list[BalanceRow]:
+    """An employee's balances for ``year``: the employee, their direct manager, or HR."""
+    _visible(session, actor, employee_id)
     rows = []
     for rule in leave_types(session):
         if not rule.has_balance:
@@ -473,15 +479,7 @@ class AnnualExplanation:
 def annual_explanation(session: Session, actor: Actor, employee_id: int, year: int) -> AnnualExplanation | None:
     """How the employee's statutory annual leave for ``year`` was computed (None when 年假 does
     not follow the statutory tiers)."""
-    employee = session.get(Employee, employee_id)
-    if employee is None:
-        raise NotFound()
-    if not (
-        actor.has_role(Role.hr)
-        or employee_id == actor.employee_id
-        or (actor.role == Role.manager and employee.manager_id == actor.employee_id)
-    ):
-        raise NotPermitted()
+    employee = _visible(session, actor, employee_id)
     annual = session.exec(select(LeaveType).where(LeaveType.kind == law.Kind.annual, LeaveType.active == True)).first()  # noqa: E712
     if annual is None:
         return None

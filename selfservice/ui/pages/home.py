@@ -124,8 +124,7 @@ def annual_lines(explained: leave_balances.AnnualExplanation, t) -> list[str]:  
                 days=seg.days,
             )
         )
-    year_length = 366 if ent.year % 4 == 0 and (ent.year % 100 != 0 or ent.year % 400 == 0) else 365
-    if len(ent.segments) == 1 and ent.segments[0].days == year_length:
+    if not ent.prorated:
         lines.append(t("annual.whole_year", days=ent.days))
     else:
         terms = " + ".join(f"{seg.days}×{seg.per_year}" for seg in ent.segments)
