@@ -146,6 +146,8 @@ def assert_accessible(page, name: str = "") -> None:
     """axe-core's WCAG 2.1 A/AA rules find nothing on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # A toast fading in is half-transparent: its colours are judged once every animation has settled.
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')", timeout=5000)
     violations = Axe().run(page, options=WCAG).response["violations"]
     report = [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]} {v['nodes'][0].get('failureSummary', '')[:160]}"
