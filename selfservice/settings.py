@@ -61,6 +61,7 @@ class Settings:
     dispatch_interval_seconds: float
     contact_reconfirm_days: int
     contact_stale_days: int
+    company_name: str
 
 
 @lru_cache(maxsize=1)
@@ -91,4 +92,5 @@ def get_settings() -> Settings:
         dispatch_interval_seconds=float(_env("DISPATCH_INTERVAL_SECONDS", "2")),
         contact_reconfirm_days=int(_env("CONTACT_RECONFIRM_DAYS", "91")),  # everyone asked each quarter
         contact_stale_days=int(_env("CONTACT_STALE_DAYS", "183")),  # unconfirmed this long: "stale contacts"
+        company_name=_env("COMPANY_NAME", "示例科技有限公司"),  # the employer named on certificates
     )

@@ -1,6 +1,6 @@
-"""Serving files: leave attachments, policy PDFs and signature receipts, only through a
-short-lived link signed for one account, and only while that account may still see the file
-(re-checked on every download)."""
+"""Serving files: leave attachments, policy PDFs, signature receipts, separation certificates,
+separation documents and checklist photos, only through a short-lived link signed for one
+account, and only while that account may still see the file (re-checked on every download)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from selfservice.domain.errors import DomainError
 from selfservice.persistence.db import session_scope
-from selfservice.services import file_links, leave_requests, policies, signatures
+from selfservice.services import file_links, leave_requests, policies, separations, signatures
 
 Found = tuple[bytes, str, str]  # bytes, content type, file name
 
@@ -33,6 +33,24 @@ def _receipt(session: Session, object_id: int, account_id: int, expires: int, ma
     viewer = file_links.account_of(session, "receipt", object_id, account_id, expires, mac, now)
     data, name = signatures.receipt(session, viewer, object_id, now)
     return data, "application/pdf", name
+
+
+def _certificate(session: Session, object_id: int, account_id: int, expires: int, mac: str, now: datetime) -> Found:
+    return separations.certificate_file(
+        session, file_links.account_of(session, "certificate", object_id, account_id, expires, mac, now), object_id
+    )
+
+
+def _separation_document(session: Session, object_id: int, account_id: int, expires: int, mac: str, now: datetime) -> Found:
+    return separations.document_file(
+        session, file_links.account_of(session, "separation_doc", object_id, account_id, expires, mac, now), object_id
+    )
+
+
+def _item_photo(session: Session, object_id: int, account_id: int, expires: int, mac: str, now: datetime) -> Found:
+    return separations.photo_file(
+        session, file_links.account_of(session, "item_photo", object_id, account_id, expires, mac, now), object_id
+    )
 
 
 def _open(opener: Callable[..., Found], object_id: int, account_id: int, expires: int, mac: str) -> Found | None:
@@ -73,4 +91,7 @@ routes = [
     Route("/files/attachment/{object_id:int}", _served(_attachment, "inline")),
     Route("/files/policy/{object_id:int}", _served(_policy, "inline")),
     Route("/files/receipt/{object_id:int}", _served(_receipt, "attachment")),
+    Route("/files/certificate/{object_id:int}", _served(_certificate, "attachment")),
+    Route("/files/separation_doc/{object_id:int}", _served(_separation_document, "inline")),
+    Route("/files/item_photo/{object_id:int}", _served(_item_photo, "inline")),
 ]

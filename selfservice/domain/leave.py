@@ -22,6 +22,7 @@ class LedgerKind(StrEnum):
     adjustment = "adjustment"  # HR correction, either sign, with a reason
     expiry = "expiry"  # unused days that lapsed (negative)
     overtime = "overtime"  # approved overtime credited as time off in lieu (调休)
+    settlement = "settlement"  # on separation: the year's balance closed, the unused days paid (实施办法 art. 12)
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,67 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "{name} ({employee_no}) did not sign “{title_en}” (version {number}) by {due_en}. Please remind them to sign.",
         ),
     },
+    "separation.later_day": {
+        "zh-CN": ("直属领导建议的最后工作日：{date}", "您的直属领导建议将最后工作日改为 {date}。请在“离职”页面接受或谢绝。"),
+        "en": (
+            "Your manager proposes {date} as your last day",
+            "Your manager proposes {date} as your last working day. Please accept or decline on the Resignation page.",
+        ),
+    },
+    "separation.proposal_accepted": {
+        "zh-CN": ("{name}接受了最后工作日 {date}", "{name}接受了您建议的最后工作日 {date}。"),
+        "en": ("{name} accepted {date} as the last day", "{name} accepted the last working day you proposed, {date}."),
+    },
+    "separation.proposal_declined": {
+        "zh-CN": ("{name}谢绝了建议的最后工作日", "{name}谢绝了您建议的日期，最后工作日仍为 {date}。"),
+        "en": ("{name} declined the proposed last day", "{name} declined the day you proposed; the last working day stays {date}."),
+    },
+    "separation.confirmed": {
+        "zh-CN": ("离职已确认，最后工作日 {date}", "您的离职已确认，最后工作日为 {date}。离职交接清单已开始，可在“离职”页面查看每个环节。"),
+        "en": (
+            "Separation confirmed: last day {date}",
+            "Your separation is confirmed; your last working day is {date}. The handover checklist has started: follow each stage on the Resignation page.",
+        ),
+    },
+    "separation.handover_done": {
+        "zh-CN": ("{name}的离职交接已全部完成", "{name}的离职交接清单已全部确认。"),
+        "en": ("{name}'s handover is complete", "Every item of {name}'s handover checklist is confirmed."),
+    },
+    "separation.certificate": {
+        "zh-CN": (
+            "{title_zh}（{number}）",
+            "公司已为您出具《{title_zh}》，编号 {number}，离职日期 {date}。请在“离职”页面下载，并点击“我已收到”确认。文件 SHA-256：{sha256}",
+        ),
+        "en": (
+            "{title_en} ({number})",
+            "Your {title_en}, number {number}, separation date {date}, is issued. Please download it on the Resignation page and confirm receipt. File SHA-256: {sha256}",
+        ),
+    },
+    "checklist.stage_open": {
+        "zh-CN": (
+            "离职交接待确认：{name}（{stage_zh}）",
+            "{name}的离职交接“{stage_zh}”环节已开始，请确认您负责的 {count} 项（如“{item_zh}”）。最后工作日 {date}。",
+        ),
+        "en": (
+            "Handover to confirm: {name} ({stage_en})",
+            "The “{stage_en}” stage of {name}'s handover has started: please confirm your {count} item(s) (e.g. “{item_en}”). Last working day {date}.",
+        ),
+    },
+    "checklist.sent_back": {
+        "zh-CN": ("交接事项被退回：{item_zh}", "您的离职交接事项“{item_zh}”（{stage_zh}）被退回，原因：{reason}"),
+        "en": ("Handover item sent back: {item_en}", "Your handover item “{item_en}” ({stage_en}) was sent back: {reason}"),
+    },
+    "checklist.reminder": {
+        "zh-CN": ("交接提醒：{name}的“{item_zh}”", "{name}的离职交接事项“{item_zh}”（{stage_zh}）仍待您确认。最后工作日 {date}。"),
+        "en": (
+            "Reminder: {name}'s “{item_en}”",
+            "{name}'s handover item “{item_en}” ({stage_en}) still waits for your confirmation. Last working day {date}.",
+        ),
+    },
+    "checklist.escalated": {
+        "zh-CN": ("交接超时：{name}的“{item_zh}”", "{name}的离职交接事项“{item_zh}”（{stage_zh}）已超时未确认（负责人：{owners}）。"),
+        "en": ("Handover overdue: {name}'s “{item_en}”", "{name}'s handover item “{item_en}” ({stage_en}) is overdue (held by {owners})."),
+    },
     "contact.code": {
         "zh-CN": (
             "验证码：{code}",

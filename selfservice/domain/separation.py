@@ -172,3 +172,152 @@ def certificate_title(kind: SeparationType) -> tuple[str, str]:
         TITLE_ZH.get(kind, "解除劳动合同证明书"),
         TITLE_EN.get(kind, "Certificate of Dissolution of the Labour Contract"),
     )
+
+
+# ---- reasons, owners and templates -----------------------------------------------------------
+
+
+class Reason(StrEnum):
+    """Why someone resigns (optional; the list the form offers, plus free text)."""
+
+    personal = "personal"  # 个人原因
+    career = "career"  # 职业发展
+    family = "family"  # 家庭原因
+    health = "health"  # 健康原因
+    relocation = "relocation"  # 异地发展
+    study = "study"  # 继续深造
+    other = "other"
+
+
+REASON_LABELS = {
+    Reason.personal: ("个人原因", "Personal reasons"),
+    Reason.career: ("职业发展", "Career development"),
+    Reason.family: ("家庭原因", "Family reasons"),
+    Reason.health: ("健康原因", "Health"),
+    Reason.relocation: ("异地发展", "Moving elsewhere"),
+    Reason.study: ("继续深造", "Further study"),
+    Reason.other: ("其他", "Other"),
+}
+
+
+class Owner(StrEnum):
+    """Who confirms a checklist item: the departing employee's manager, HR, or a functional
+    owner HR names (行政 admin office, IT, 财务 finance)."""
+
+    manager = "manager"
+    admin = "admin"
+    it = "it"
+    finance = "finance"
+    hr = "hr"
+
+
+OWNER_LABELS = {
+    Owner.manager: ("直属领导", "Manager"),
+    Owner.admin: ("行政", "Admin office"),
+    Owner.it: ("IT", "IT"),
+    Owner.finance: ("财务", "Finance"),
+    Owner.hr: ("人事", "HR"),
+}
+NAMED_OWNERS = (Owner.admin, Owner.it, Owner.finance)  # the roles HR assigns to people
+
+
+@dataclass(frozen=True)
+class TemplateItem:
+    stage: str
+    stage_en: str
+    title: str
+    title_en: str
+    owner: Owner
+
+
+MAX_TEMPLATE_ITEMS = 60
+
+
+def _owner_of(text: str) -> Owner | None:
+    wanted = text.strip().casefold()
+    for owner, (zh, en) in OWNER_LABELS.items():
+        if wanted in (zh.casefold(), en.casefold(), owner.value):
+            return owner
+    return None
+
+
+def _pair(text: str) -> tuple[str, str]:
+    zh, _, en = text.partition("/")
+    return zh.strip(), en.strip()
+
+
+def parse_template(text: str) -> list[TemplateItem]:
+    """A template as HR writes it, one item per line: ``stage | item | owner``, each name
+    optionally ``中文 / English`` (e.g. ``资产归还 / Assets | 笔记本电脑 / Laptop | 行政``).
+    Stages are ordered by where they first appear; a stage's items must be together."""
+    items: list[TemplateItem] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 3 or not all(parts):
+            raise ValidationFailed("checklist.template_line", field="items", line=number)
+        (stage, stage_en), (title, title_en) = _pair(parts[0]), _pair(parts[1])
+        owner = _owner_of(parts[2])
+        if owner is None:
+            raise ValidationFailed("checklist.template_owner", field="items", line=number, owner=parts[2][:20])
+        if not stage or not title or len(stage) > 64 or len(stage_en) > 64 or len(title) > 120 or len(title_en) > 120:
+            raise ValidationFailed("checklist.template_line", field="items", line=number)
+        items.append(TemplateItem(stage, stage_en, title, title_en, owner))
+    if not items:
+        raise ValidationFailed("checklist.template_empty", field="items")
+    if len(items) > MAX_TEMPLATE_ITEMS:
+        raise ValidationFailed("checklist.template_too_long", field="items", max=MAX_TEMPLATE_ITEMS)
+    seen: list[str] = []
+    for item in items:
+        if not seen or seen[-1] != item.stage:
+            if item.stage in seen:
+                raise ValidationFailed("checklist.template_stage_split", field="items", stage=item.stage)
+            seen.append(item.stage)
+    return items
+
+
+def stage_numbers(items: list[TemplateItem]) -> list[int]:
+    """The 1-based stage of each item, in order."""
+    order: list[str] = []
+    result = []
+    for item in items:
+        if item.stage not in order:
+            order.append(item.stage)
+        result.append(order.index(item.stage) + 1)
+    return result
+
+
+def template_text(items: list[TemplateItem], language: str = "zh-CN") -> str:
+    """The editable text of a template (what :func:`parse_template` reads back)."""
+
+    def both(zh: str, en: str) -> str:
+        return f"{zh} / {en}" if en else zh
+
+    label = 1 if language == "en" else 0
+    return "\n".join(f"{both(i.stage, i.stage_en)} | {both(i.title, i.title_en)} | {OWNER_LABELS[i.owner][label]}" for i in items)
+
+
+DEFAULT_TEMPLATE = """工作交接 / Work handover | 文档与资料 / Documents and files | 直属领导
+工作交接 / Work handover | 进行中的工作 / Ongoing tasks | 直属领导
+工作交接 / Work handover | 客户与合作方联系人 / Customer contacts | 直属领导
+资产归还 / Assets returned | 笔记本电脑 / Laptop | 行政
+资产归还 / Assets returned | 工牌与门禁卡 / Badge | 行政
+资产归还 / Assets returned | 钥匙 / Keys | 行政
+账号关闭 / Accounts closed | 邮箱 / Email | IT
+账号关闭 / Accounts closed | 企业微信 / WeCom | IT
+账号关闭 / Accounts closed | 业务系统 / Business systems | IT
+财务结清 / Finance | 报销 / Reimbursements | 财务
+财务结清 / Finance | 借款 / Loans | 财务
+人事手续 / HR | 考勤确认至最后工作日 / Attendance confirmed to the last day | 人事
+人事手续 / HR | 年休假结算 / Leave settlement | 人事
+人事手续 / HR | 最后一期工资 / Final pay | 人事
+人事手续 / HR | 社保公积金停缴或转移 / Social insurance and housing fund | 人事
+人事手续 / HR | 竞业限制决定 / Non-compete decision | 人事
+人事手续 / HR | 档案转移 / Archive transfer | 人事"""
+
+
+def resignation_statement(last_day: date) -> str:
+    """What the employee signs (Labour Contract Law art. 37: written notice)."""
+    return f"本人因个人原因申请辞职，最后工作日为{last_day:%Y年%m月%d日}。\nI resign for personal reasons; my last working day is {last_day.isoformat()}."

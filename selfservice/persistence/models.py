@@ -55,6 +55,7 @@ class Employee(SQLModel, table=True):
     manager_id: int | None = Field(default=None, foreign_key="employee.id", index=True)
     position: str = Field(default="", max_length=64)
     hire_date: date
+    probation_end: date | None = Field(default=None)  # 试用期至: the notice of a resignation is 3 days until then
     work_start_date: date | None = Field(default=None)  # 参加工作时间: decides the statutory annual leave
     child_births: str = Field(default="", max_length=120)  # children's birth dates (ISO, comma separated): 育儿假
     status: str = Field(default="active", max_length=16)
@@ -755,3 +756,129 @@ class ServiceConfirmation(SQLModel, table=True):
     channels: str = Field(max_length=64)  # comma-separated: inapp,wecom,sms,email,post
     snapshot_json: str = Field(sa_type=sa.Text)
     confirmed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# ---- separation (离职) -----------------------------------------------------------------------
+
+
+class HandoverOwner(SQLModel, table=True):
+    """Who holds an owner role of the handover checklist (行政 admin office, IT, 财务 finance;
+    HR is every HR account, the manager is the departing employee's own)."""
+
+    __tablename__ = "handover_owner"
+    __table_args__ = (sa.UniqueConstraint("role", "employee_id", name="uq_handover_owner"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str = Field(max_length=16)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)
+
+
+class ChecklistTemplate(SQLModel, table=True):
+    """离职交接清单模板: ordered stages of items with their owner roles, for a department and/or
+    a position, or the default. A checklist copies its template when it starts, so editing a
+    template changes new checklists only."""
+
+    __tablename__ = "checklist_template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    position: str = Field(default="", max_length=64)
+    is_default: bool = Field(default=False)
+    items_json: str = Field(default="[]", sa_type=sa.Text)  # [{stage, stage_en, title, title_en, owner}]
+    active: bool = Field(default=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: int | None = Field(default=None)
+
+
+class Separation(SQLModel, table=True):
+    """One employee's separation (离职): a signed resignation or one HR records (mutual
+    agreement, contract expiry, dismissal), its agreed last day, its checklist and certificate."""
+
+    __tablename__ = "separation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    kind: str = Field(max_length=16)  # domain.separation.SeparationType
+    status: str = Field(default="submitted", max_length=16, index=True)  # submitted | withdrawn | confirmed | ended
+    reason_code: str = Field(default="", max_length=16)
+    reason_text: str = Field(default="", max_length=500)
+    requested_last_day: date  # as the employee (or HR) first gave it
+    last_day: date  # as it stands: the notice day unless the manager agreed an earlier one
+    early_agreed: bool = Field(default=False)
+    proposed_day: date | None = Field(default=None)  # a later day the manager proposed, for the employee to accept
+    successor_id: int | None = Field(default=None, foreign_key="employee.id")
+    signature_id: int | None = Field(default=None, foreign_key="signature.id")
+    letter: str = Field(default="", sa_type=sa.Text)  # the resignation as signed, never changed
+    letter_sha256: str = Field(default="", max_length=64)
+    contract_start: date
+    contract_end: date | None = Field(default=None)  # None: open-ended
+    note: str = Field(default="", max_length=500)
+    template_id: int | None = Field(default=None, foreign_key="checklist_template.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    handover_done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    transfer_done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # archive and social insurance (art. 50)
+    settlement_json: str = Field(default="", sa_type=sa.Text)  # art. 12's working, written on the last day
+
+
+class ChecklistItem(SQLModel, table=True):
+    """One item of a separation's handover checklist, copied from the template."""
+
+    __tablename__ = "checklist_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    separation_id: int = Field(foreign_key="separation.id", index=True)
+    stage: int
+    stage_name: str = Field(max_length=64)
+    stage_name_en: str = Field(default="", max_length=64)
+    title: str = Field(max_length=120)
+    title_en: str = Field(default="", max_length=120)
+    owner: str = Field(max_length=16)  # domain.separation.Owner
+    status: str = Field(default="waiting", max_length=16, index=True)
+    opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    confirmed_by: int | None = Field(default=None, foreign_key="employee.id")
+    note: str = Field(default="", max_length=500)
+    photo_sha256: str = Field(default="", max_length=64)
+    photo_type: str = Field(default="", max_length=64)
+    sent_back_reason: str = Field(default="", max_length=500)
+    sent_back_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SeparationDocument(SQLModel, table=True):
+    """A document HR attaches to a separation (the agreement, the notice, ...). Append-only."""
+
+    __tablename__ = "separation_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    separation_id: int = Field(foreign_key="separation.id", index=True)
+    sha256: str = Field(max_length=64)
+    content_type: str = Field(max_length=64)
+    size: int
+    original_name: str = Field(default="", max_length=120)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)
+
+
+class SeparationCertificate(SQLModel, table=True):
+    """解除/终止劳动合同证明书 as issued, byte for byte, with its hash and the message that
+    delivered it. Append-only."""
+
+    __tablename__ = "separation_certificate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    separation_id: int = Field(foreign_key="separation.id", unique=True)
+    number: str = Field(max_length=32, unique=True)
+    pdf: bytes = Field(sa_type=sa.LargeBinary)
+    sha256: str = Field(max_length=64)
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+    issued_by: int | None = Field(default=None)
+    message_id: int | None = Field(default=None)

@@ -26,6 +26,7 @@ from selfservice.persistence.models import (
     ApprovalStep,
     Department,
     Employee,
+    HandoverOwner,
     LeaveRequest,
     NotificationMessage,
     UserAccount,
@@ -47,6 +48,8 @@ class Workflow:
     describe: Callable[[Session, int], dict[str, str]]  # what_zh, what_en, summary for messages and the inbox
     on_finished: Callable[[Session, Actor, int, rules.InstanceStatus, datetime], None]
     requester_link: str = "/leave?tab=mine"  # where the requester's messages lead (no dead ends)
+    may_reject: bool = True  # False: the step is an acknowledgement (a lawful resignation cannot be refused)
+    decided_on: str = ""  # a page of its own where it is decided (the inbox links there instead of deciding)
 
 
 _WORKFLOWS: dict[str, Workflow] = {}
@@ -157,6 +160,11 @@ def org(session: Session, today: date) -> rules.Org:
         return person is not None and person.status == "active"
 
     return rules.Org(manager_of, dept_head_of, delegations.get, away.__contains__, is_active)
+
+
+def due_after(session: Session, start: datetime, hours: int) -> datetime:
+    """``hours`` working hours after ``start`` on the work calendar (what every time limit uses)."""
+    return _due(session, start, hours)
 
 
 def _due(session: Session, start: datetime, hours: int) -> datetime:
@@ -292,6 +300,8 @@ def decide(session: Session, actor: Actor, step_id: int, approve: bool, comment:
     instance = session.get(ApprovalInstance, step.instance_id)
     assert instance is not None
     rules.check_decision(_view(step), instance.requester_id, actor.employee_id, actor.has_role(Role.hr))
+    if not approve and not workflow(instance.workflow).may_reject:
+        raise DomainError("approval.cannot_reject")
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
         raise ValidationFailed("approval.comment_too_long", field="comment", max=MAX_COMMENT)
@@ -484,6 +494,8 @@ def approves_anything(session: Session, actor: Actor) -> bool:
     ).first()
     if asked is not None:
         return True
+    if session.exec(select(HandoverOwner.id).where(HandoverOwner.employee_id == me).limit(1)).first() is not None:
+        return True  # confirms items of the handover checklist
     return session.exec(select(ApprovalDelegation.id).where(ApprovalDelegation.delegate_id == me).limit(1)).first() is not None
 
 
@@ -678,6 +690,26 @@ def escalate_due(session: Session, actor: Actor, now: datetime) -> tuple[int, in
             _escalate(session, actor, instance, step, now)
             escalated += 1
     return reminded, escalated
+
+
+def reroute_from(session: Session, actor: Actor, employee_id: int, now: datetime) -> int:
+    """Someone leaves: every step waiting for them moves to the manager above them (or HR),
+    as an escalation does. Returns how many moved."""
+    held = session.exec(
+        select(ApprovalStep)
+        .where(
+            ApprovalStep.status == rules.StepStatus.pending,
+            sa.or_(
+                ApprovalStep.acting_id == employee_id, sa.and_(ApprovalStep.approver_id == employee_id, ApprovalStep.acting_id.is_(None))
+            ),  # type: ignore[union-attr,arg-type]
+        )
+        .order_by(ApprovalStep.id)  # type: ignore[arg-type]
+    ).all()
+    for step in held:
+        instance = session.get(ApprovalInstance, step.instance_id)
+        assert instance is not None
+        _escalate(session, actor, instance, step, now)
+    return len(held)
 
 
 def _escalate(session: Session, actor: Actor, instance: ApprovalInstance, step: ApprovalStep, now: datetime) -> None:

@@ -275,13 +275,27 @@ def _stored(sha256: str, name: str) -> files.Checked:
     return files.check(data, name, get_settings().attachment_max_bytes)
 
 
+def stored_bytes(sha256: str) -> bytes:
+    """A stored file's bytes by its hash, checked (the separation pages keep photos and
+    documents in the same store)."""
+    path = _path(sha256)
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise NotFound()
+    return data
+
+
 def purge_staged(session: Session, older_than: datetime) -> int:
     """Delete uploaded files that no request took (a form abandoned after choosing a photo),
     once they are older than ``older_than``. Files of submitted requests are never touched."""
     root = attachment_dir()
     if not root.exists():
         return 0
+    from selfservice.persistence.models import ChecklistItem, SeparationDocument
+
     kept = set(session.exec(select(LeaveAttachment.sha256)).all())
+    kept |= set(session.exec(select(ChecklistItem.photo_sha256).where(ChecklistItem.photo_sha256 != "")).all())
+    kept |= set(session.exec(select(SeparationDocument.sha256)).all())
     removed = 0
     for path in root.glob("??/*"):
         if path.name in kept or path.stat().st_mtime >= older_than.timestamp():
@@ -841,3 +855,4 @@ def report_xlsx(session: Session, actor: Actor, year: int, language: str, now: d
 
 
 from selfservice.services import overtime as _overtime  # noqa: E402, F401  (registers the overtime workflow beside leave's)
+from selfservice.services import separations as _separations  # noqa: E402, F401  (registers the resignation workflow)
