@@ -7,7 +7,7 @@ import reflex as rx
 from selfservice import api
 from selfservice.jobs import scheduler
 from selfservice.ui import routes
-from selfservice.ui.pages import attendance_panels, policy_panels  # noqa: F401  (register their panels of /hr)
+from selfservice.ui.pages import attendance_panels, policy_panels, separations_hr  # noqa: F401  (register their panels of /hr)
 from selfservice.ui.pages.approvals import ApprovalsState, approvals_page
 from selfservice.ui.pages.attendance import EmployeeAttendanceState, MyAttendanceState, employee_attendance_page, my_attendance_page
 from selfservice.ui.pages.attendance_settings import AttendanceSettingsState, attendance_settings_page
@@ -32,6 +32,8 @@ from selfservice.ui.pages.not_found import not_found_page
 from selfservice.ui.pages.outbox import OutboxState, outbox_page
 from selfservice.ui.pages.policies import PoliciesState, PolicyEditState, policies_page, policy_edit_page
 from selfservice.ui.pages.security import SecurityState, security_page
+from selfservice.ui.pages.separation import ResignState, SeparationState, resign_page, separation_page
+from selfservice.ui.pages.separations_hr import SeparationsState, TemplatesState, separations_page, templates_page
 from selfservice.ui.pages.team import TeamState, team_page
 
 app = rx.App(
@@ -70,6 +72,10 @@ PAGES = (
     (routes.POLICY_READ, policy_read_page, PolicyReadState.load),
     (routes.VERIFY, verify_page, VerifyState.load),
     (routes.CONTACT, contact_page, ContactState.load),
+    (routes.RESIGN, resign_page, ResignState.load),
+    (routes.SEPARATION, separation_page, SeparationState.load),
+    (routes.SEPARATIONS, separations_page, SeparationsState.load),
+    (routes.SEPARATION_TEMPLATES, templates_page, TemplatesState.load),
 )
 for route, component, on_load in PAGES:
     app.add_page(component, route=route, title="selfservice", on_load=on_load)

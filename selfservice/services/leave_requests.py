@@ -275,6 +275,11 @@ def _stored(sha256: str, name: str) -> files.Checked:
     return files.check(data, name, get_settings().attachment_max_bytes)
 
 
+def staged_file(sha256: str, name: str) -> files.Checked:
+    """A file uploaded earlier, checked again from the store (the form keeps only its hash)."""
+    return _stored(sha256, name)
+
+
 def stored_bytes(sha256: str) -> bytes:
     """A stored file's bytes by its hash, checked (the separation pages keep photos and
     documents in the same store)."""

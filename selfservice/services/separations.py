@@ -247,6 +247,12 @@ def ensure_default_template(session: Session, now: datetime) -> int:
     return save_template(session, SYSTEM, None, "默认离职交接清单", None, "", True, rules.DEFAULT_TEMPLATE, now)
 
 
+def ensure_default_template_for(session: Session, actor: Actor, now: datetime) -> int:
+    """HR opens the templates page: the built-in default is there to start from."""
+    _require_hr(actor)
+    return ensure_default_template(session, now)
+
+
 def _template_for(session: Session, employee: Employee, now: datetime) -> ChecklistTemplate:
     """The most specific template: department and position, then department, then position,
     then the default."""
@@ -1276,6 +1282,7 @@ class Progress:
     trail: list[approvals.TrailStep]
     can_withdraw: bool
     can_acknowledge: bool
+    certificate_due: bool  # the employment ends today or ended, and no certificate yet
     documents: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -1379,6 +1386,7 @@ def progress(session: Session, actor: Actor, separation_id: int, now: datetime) 
         and row.status == "submitted"
         and _instance(session, row.id, "pending") is not None,  # type: ignore[arg-type]
         can_acknowledge=row.status == "submitted" and _pending_step(session, actor, row.id) is not None,  # type: ignore[arg-type]
+        certificate_due=row.status in ("confirmed", "ended") and certificate is None and row.last_day <= _today(now),
         documents=[(i, n) for i, n in documents],
     )
 
@@ -1391,6 +1399,36 @@ def mine(session: Session, actor: Actor) -> int | None:
         .order_by(Separation.id.desc())  # type: ignore[arg-type,union-attr]
     ).first()
     return row
+
+
+def certificate_message(session: Session, actor: Actor, separation_id: int) -> int:
+    """The message that delivered the certificate, for its recipient to confirm receipt."""
+    row = _get(session, separation_id)
+    if row.employee_id != actor.employee_id:
+        raise NotPermitted()
+    certificate = session.exec(select(SeparationCertificate).where(SeparationCertificate.separation_id == separation_id)).first()
+    if certificate is None or certificate.message_id is None:
+        raise NotFound()
+    return certificate.message_id
+
+
+def colleagues_of(session: Session, actor: Actor, separation_id: int) -> list[tuple[str, str]]:
+    """Whom the person deciding the resignation may name as successor: the leaver's active
+    colleagues of the department (and the decider's own reports)."""
+    row = _get(session, separation_id)
+    if not _may_view(session, actor, row):
+        raise NotPermitted()
+    employee = _employee(session, row.employee_id)
+    rows = session.exec(
+        select(Employee.employee_no, Employee.name)
+        .where(
+            sa.or_(Employee.department_id == employee.department_id, Employee.manager_id == actor.employee_id),  # type: ignore[arg-type]
+            Employee.status == "active",
+            Employee.id != employee.id,
+        )
+        .order_by(Employee.employee_no)
+    ).all()
+    return [(n, m) for n, m in rows]
 
 
 def certificate_link(certificate_id: int, actor: Actor, now: datetime) -> str:

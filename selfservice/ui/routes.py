@@ -29,6 +29,10 @@ POLICIES_MINE = "/policies/mine"
 POLICY_READ = "/policies/read"
 VERIFY = "/verify"
 CONTACT = "/profile/contact"
+RESIGN = "/resign"
+SEPARATION = "/separation"
+SEPARATIONS = "/separations"
+SEPARATION_TEMPLATES = "/separations/templates"
 
 
 def landing(role: str) -> str:

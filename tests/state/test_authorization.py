@@ -59,6 +59,8 @@ def example(annotation: Any) -> Any:
     """A well-formed argument value, so refusals below come from authorization alone."""
     if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
         return {name: example(field.annotation) for name, field in annotation.model_fields.items() if field.is_required()}
+    if annotation is bool:
+        return True
     if annotation is int:
         return 1
     if get_origin(annotation) is list:

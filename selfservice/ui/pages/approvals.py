@@ -10,7 +10,7 @@ from pydantic import Field
 
 from selfservice.domain.actor import Actor
 from selfservice.domain.errors import DomainError
-from selfservice.services import approvals, leave_requests, overtime
+from selfservice.services import approvals, leave_requests, overtime, separations
 from selfservice.services.attendance import local_text
 from selfservice.ui.components.confirm import confirm_button
 from selfservice.ui.components.shell import card, page
@@ -82,6 +82,8 @@ def _overtime_row(entry: overtime.InboxItem) -> dict[str, str]:
 
 class ApprovalsState(SessionState):
     items: list[dict[str, str]] = []
+    resignations: list[dict[str, str]] = []  # acknowledged on the separation page
+    handover: list[dict[str, str]] = []  # checklist items this person confirms
     files: list[dict[str, str]] = []
     history: list[dict[str, str]] = []
     selected: list[str] = []
@@ -95,6 +97,7 @@ class ApprovalsState(SessionState):
     async def _refresh(self, actor: Actor) -> None:
         moment = now()
         entries = await run(leave_requests.inbox, actor, moment)
+        pending_other = [i for i in await run(approvals.pending_for, actor) if i.workflow in separations.WORKFLOWS]
         self.items = [_item_row(e, self._t) for e in entries] + [_overtime_row(e) for e in await run(overtime.inbox, actor)]
         self.files = [
             {
@@ -105,6 +108,30 @@ class ApprovalsState(SessionState):
             }
             for e in entries
             for a in e.request.attachments
+        ]
+        described = await run(approvals.summaries, pending_other)
+        summary_key = "summary_en" if self.lang == "en" else "summary_zh"
+        self.resignations = [
+            {
+                "id": str(i.subject_id),
+                "requester": i.requester,
+                "summary": described.get(i.step_id, {}).get(summary_key, ""),
+                "due": local_text(i.due_at),
+            }
+            for i in pending_other
+        ]
+        en = self.lang == "en"
+        self.handover = [
+            {
+                "separation_id": str(h.separation_id),
+                "employee": h.employee,
+                "last_day": h.last_day.isoformat(),
+                "stage": h.stage_name_en if en else h.stage_name,
+                "title": h.title_en if en else h.title,
+                "status": h.status,
+                "overdue": "1" if h.overdue else "",
+            }
+            for h in await run(separations.my_items, actor, moment)
         ]
         live = {row["step_id"] for row in self.items}
         self.selected = [s for s in self.selected if s in live]
@@ -446,13 +473,60 @@ def _delegation() -> rx.Component:
     )
 
 
+def _resignation(r: rx.Var) -> rx.Component:
+    """A resignation to acknowledge: decided on its own page (the last day, the successor)."""
+    return rx.link(
+        card(
+            rx.hstack(
+                rx.text(r["requester"], weight="bold"),
+                rx.badge(T("approval.resignation"), color_scheme="amber"),
+                rx.spacer(),
+                rx.icon("chevron-right", size=16),
+                width="100%",
+                align="center",
+            ),
+            rx.text(r["summary"], size="2"),
+            rx.cond(r["due"] != "", rx.text(T("approval.due"), " ", r["due"], size="1", color_scheme="gray")),
+            class_name="approval-resignation",
+        ),
+        href="/separation?s=" + r["id"].to(str),
+        underline="none",
+        color="inherit",
+        width="100%",
+    )
+
+
+def _handover(h: rx.Var) -> rx.Component:
+    """A handover item this person confirms, on the separation's page."""
+    return rx.link(
+        card(
+            rx.hstack(
+                rx.text(h["employee"], weight="bold"),
+                rx.badge(T("approval.handover"), color_scheme="blue"),
+                rx.cond(h["overdue"] != "", rx.badge(T("checklist.overdue"), color_scheme="red")),
+                rx.spacer(),
+                rx.icon("chevron-right", size=16),
+                width="100%",
+                align="center",
+            ),
+            rx.text(h["stage"], "：", h["title"], size="2"),
+            rx.text(T("separation.last_day_label"), " ", h["last_day"], size="1", color_scheme="gray"),
+            class_name="approval-handover",
+        ),
+        href="/separation?s=" + h["separation_id"].to(str),
+        underline="none",
+        color="inherit",
+        width="100%",
+    )
+
+
 def approvals_page() -> rx.Component:
     return page(
         rx.hstack(
             rx.button(
                 T("approval.pending"),
                 " (",
-                ApprovalsState.items.length(),
+                ApprovalsState.items.length() + ApprovalsState.resignations.length() + ApprovalsState.handover.length(),
                 ")",
                 variant=rx.cond(ApprovalsState.tab == "pending", "solid", "soft"),
                 on_click=ApprovalsState.show("pending"),
@@ -485,8 +559,11 @@ def approvals_page() -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    ApprovalsState.items.length() == 0, rx.text(T("approval.nothing_pending"), color_scheme="gray", id="approvals-empty")
+                    (ApprovalsState.items.length() + ApprovalsState.resignations.length() + ApprovalsState.handover.length()) == 0,
+                    rx.text(T("approval.nothing_pending"), color_scheme="gray", id="approvals-empty"),
                 ),
+                rx.foreach(ApprovalsState.resignations, _resignation),
+                rx.foreach(ApprovalsState.handover, _handover),
                 rx.foreach(ApprovalsState.items, _item),
                 width="100%",
                 spacing="3",
