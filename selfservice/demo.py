@@ -154,6 +154,7 @@ def load_demo(session: Session, today: date | None = None, workflows: bool = Tru
         _demo_attendance(session, employees, today, now)
         _demo_policies(session, employees, today, now)
         _demo_contacts(session, employees, today, now)
+        _demo_separations(session, employees, today, now)
     return len(PEOPLE)
 
 
@@ -608,6 +609,87 @@ def _demo_contacts(session: Session, employees: dict[str, Employee], today: date
     contacts.record_changes(session, hr, guo, {"phone": "+8613917750231"}, contacts.HOW_HR, corrected)
     confirm(guo, corrected + timedelta(hours=2), ["inapp", "wecom", "sms"])
     contacts.reconfirm_due(session, _daytime(now))
+
+
+def _demo_separations(session: Session, employees: dict[str, Employee], today: date, now: datetime) -> None:
+    """Three departures: 高燕 resigned yesterday and waits for her manager; 袁野's checklist has
+    been stuck at IT for 5 days (overdue, reminded, escalated); 许晴 left 8 days ago with her
+    certificate issued and acknowledged, the 15-day transfer still running."""
+    from selfservice.persistence.models import ChecklistItem, ReAuthentication, SeparationCertificate
+    from selfservice.services import notifications, separations, signatures
+    from selfservice.services.auth import _new_session, actor_of, resolve
+
+    accounts = {a.employee_id: a for a in session.exec(select(UserAccount)).all()}
+
+    def who(no: str):  # noqa: ANN202
+        return actor_of(accounts[employees[no].id])  # type: ignore[index]
+
+    hr = who("hr01")
+    separations.set_owners(session, hr, "admin", "E4005", now)
+    separations.set_owners(session, hr, "it", "admin", now)
+    separations.set_owners(session, hr, "finance", "hr02", now)
+
+    def resign(no: str, moment: datetime, last_day: date, reason: str, successor: str) -> int:
+        employee = employees[no]
+        account = accounts[employee.id]  # type: ignore[index]
+        actor = resolve(session, _new_session(session, account, "full", moment, "demo"), moment)
+        assert actor is not None
+        session.add(
+            ReAuthentication(account_id=account.id, session_id=actor.session_id, method="password", at=moment - timedelta(seconds=50))
+        )  # type: ignore[arg-type]
+        context = signatures.Context(ip="10.0.8.41", user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) wxwork/4.1")
+        return separations.resign(
+            session,
+            actor,
+            reason=reason,
+            reason_text="",
+            last_day=last_day,
+            successor_no=successor,
+            typed_name=employee.name,
+            drawing=demo_signature(employee.name_en),
+            context=context,
+            now=moment,
+        )
+
+    def acknowledged(sid: int, manager: str, moment: datetime, early: bool = False) -> None:
+        separations.acknowledge(
+            session, who(manager), sid, agree_early=early, later_day=None, successor_no="", comment="已沟通，同意按期交接", now=moment
+        )
+        separations.acknowledge(
+            session, hr, sid, agree_early=False, later_day=None, successor_no="", comment="", now=moment + timedelta(hours=2)
+        )
+
+    def confirm_upto(sid: int, manager: str, upto: int, moment: datetime) -> None:
+        owners = {"manager": manager, "admin": "E4005", "it": "admin", "finance": "hr02", "hr": "hr01"}
+        for item in session.exec(
+            select(ChecklistItem).where(ChecklistItem.separation_id == sid).order_by(ChecklistItem.stage, ChecklistItem.id)
+        ).all():
+            if item.stage <= upto and item.status != "done":
+                separations.confirm_item(
+                    session, who(owners[item.owner]), item.id, "已交接" if item.owner == "manager" else "", None, moment
+                )  # type: ignore[arg-type]
+
+    # 1. waiting for the manager
+    resign("E2006", _daytime(now) - timedelta(days=1), today + timedelta(days=29), "career", "E2010")
+    # 2. stuck at IT for 5 days
+    sid = resign("E3010", _daytime(now) - timedelta(days=14), today + timedelta(days=16), "relocation", "E3005")
+    acknowledged(sid, "E3002", _daytime(now) - timedelta(days=13))
+    confirm_upto(sid, "E3002", 1, _daytime(now) - timedelta(days=8))
+    confirm_upto(sid, "E3002", 2, _daytime(now) - timedelta(days=5))
+    separations.escalate_due(session, _daytime(now) - timedelta(days=3))
+    separations.escalate_due(session, _daytime(now) - timedelta(days=1))
+    # 3. left 8 days ago: certificate issued on the last day and acknowledged, transfer running
+    last = today - timedelta(days=8)
+    start = datetime.combine(last - timedelta(days=30), time(10), tzinfo=ZoneInfo(get_settings().timezone)).astimezone(UTC)
+    sid = resign("E3012", start, last, "family", "E3004")
+    acknowledged(sid, "E3002", start + timedelta(hours=3))
+    for stage in range(1, 6):
+        confirm_upto(sid, "E3002", stage, start + timedelta(days=3 * stage))
+    morning = datetime.combine(last, time(0, 5), tzinfo=ZoneInfo(get_settings().timezone)).astimezone(UTC)
+    separations.daily(session, morning)
+    certificate = session.exec(select(SeparationCertificate).where(SeparationCertificate.separation_id == sid)).one()
+    notifications.acknowledge(session, who("E3012"), certificate.message_id, morning + timedelta(hours=9))  # type: ignore[arg-type]
+    separations.daily(session, morning + timedelta(days=1))
 
 
 def _daytime(now: datetime) -> datetime:

@@ -54,8 +54,15 @@ OPEN = ("submitted", "confirmed")  # a separation in progress (one per person)
 PROGRESS = "/resign"
 
 
+def _fmt(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value else "0"
+
+
 def _today(now: datetime) -> date:
     return approvals.local_today(now)
+
+
+today_of = _today  # the company's date of a moment (for screens)
 
 
 def _require_hr(actor: Actor) -> None:
@@ -1146,7 +1153,7 @@ def _settle(session: Session, row: Separation, now: datetime) -> rules.Settlemen
             "year": result.year,
             "elapsed_days": result.elapsed_days,
             "weighted": result.weighted,
-            "taken": str(result.taken),
+            "taken": _fmt(result.taken),
             "exact": str(result.exact),
             "days": result.days,
             "pay_percent": result.pay_percent,
@@ -1340,7 +1347,7 @@ def progress(session: Session, actor: Actor, separation_id: int, now: datetime) 
             "year": preview.year,
             "elapsed_days": preview.elapsed_days,
             "weighted": preview.weighted,
-            "taken": str(preview.taken),
+            "taken": _fmt(preview.taken),
             "exact": str(preview.exact),
             "days": preview.days,
             "pay_percent": preview.pay_percent,

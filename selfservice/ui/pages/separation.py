@@ -100,6 +100,7 @@ class ProgressMixin(SessionState, mixin=True):
             "handover_done_at": local_text(p.handover_done_at),
             "ended_at": local_text(p.ended_at),
             "transfer_due": p.transfer_due.isoformat(),
+            "transfer_open": "1" if p.status in ("confirmed", "ended") and p.last_day <= separations.today_of(moment) else "",
             "transfer_done_at": local_text(p.transfer_done_at),
             "contract_start": p.contract_start.isoformat(),
             "contract_end": p.contract_end.isoformat() if p.contract_end else "",
@@ -609,7 +610,11 @@ def certificate_card(state, employee: bool) -> rx.Component:  # noqa: ANN001
                 ),
                 rx.cond(
                     view.get("certificate_acknowledged", "") != "",
-                    rx.badge(T("separation.certificate_acknowledged"), color_scheme="green", id="certificate-acknowledged"),
+                    rx.badge(
+                        T("inbox.acknowledged") if employee else T("separation.certificate_acknowledged"),
+                        color_scheme="green",
+                        id="certificate-acknowledged",
+                    ),
                     rx.button(T("inbox.ack"), size="2", variant="soft", on_click=ResignState.acknowledge_certificate, id="certificate-ack")
                     if employee
                     else rx.badge(T("separation.certificate_unacknowledged"), color_scheme="amber"),
@@ -648,7 +653,6 @@ def _resign_form() -> rx.Component:
                 default_value=ResignState.default_last_day,
                 on_change=ResignState.choose_day,
                 width="100%",
-                id="resign-last-day",
             ),
             rx.text(
                 rx.cond(
@@ -743,7 +747,7 @@ def _ack_card() -> rx.Component:
                     view.get("early", "") != "",
                     rx.el.label(
                         rx.hstack(
-                            rx.checkbox(name="agree_early", id="ack-agree-early"),
+                            rx.checkbox(name="agree_early", class_name="ack-agree-early", aria_label=T("separation.agree_early_short")),
                             rx.text(T_fmt("separation.agree_early", date=view.get("requested_last_day", "")), size="2"),
                             align="center",
                         ),
@@ -820,7 +824,7 @@ def _hr_card() -> rx.Component:
                 view.get("transfer_done_at", "") != "",
                 rx.text(T_fmt("separation.transfer_done", at=view.get("transfer_done_at", "")), size="2", color_scheme="green"),
                 rx.cond(
-                    (view.get("status", "") == "confirmed") | (view.get("status", "") == "ended"),
+                    view.get("transfer_open", "") != "",
                     rx.hstack(
                         rx.text(T_fmt("separation.transfer_due", date=view.get("transfer_due", "")), size="2", color_scheme="amber"),
                         confirm_button(

@@ -151,7 +151,11 @@ def separations_page() -> rx.Component:
             rx.spacer(),
             rx.el.label(
                 rx.hstack(
-                    rx.switch(checked=SeparationsState.finished, on_change=SeparationsState.show_finished),
+                    rx.switch(
+                        checked=SeparationsState.finished,
+                        on_change=SeparationsState.show_finished,
+                        aria_label=T("separation.show_finished"),
+                    ),
                     rx.text(T("separation.show_finished"), size="2"),
                     align="center",
                 ),
@@ -174,7 +178,7 @@ def separations_page() -> rx.Component:
             SeparationsState.rows,
             lambda r: rx.table.row(
                 rx.table.cell(
-                    rx.link(r["employee"], href=f"{routes.SEPARATION}?s=" + r["id"].to(str)),
+                    rx.link(r["employee"], href=f"{routes.SEPARATION}?s=" + r["id"].to(str), underline="always"),
                     " ",
                     rx.text(r["employee_no"], as_="span", size="1", color_scheme="gray"),
                 ),
@@ -348,7 +352,7 @@ def _template_form(template: rx.Var | None) -> rx.Component:
             ),
             rx.el.label(
                 rx.hstack(
-                    rx.checkbox(name="is_default", default_checked=get("is_default") != ""),
+                    rx.checkbox(name="is_default", default_checked=get("is_default") != "", aria_label=T("checklist.is_default")),
                     rx.text(T("checklist.is_default"), size="2"),
                     align="center",
                 ),
