@@ -34,6 +34,7 @@ HEADER_ALIASES = {
     "wecom_userid": ("wecom_userid", "企业微信账号", "企业微信", "wecom"),
     "work_start_date": ("work_start_date", "参加工作时间", "参加工作日期", "首次参加工作时间", "work start date"),
     "child_births": ("child_births", "子女出生日期", "children's birth dates"),
+    "probation_end": ("probation_end", "试用期至", "试用期截止日期", "试用期结束日期", "probation end"),
 }
 _ALIAS_TO_FIELD = {alias.lower(): key for key, aliases in HEADER_ALIASES.items() for alias in aliases}
 

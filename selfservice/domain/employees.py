@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -49,6 +49,7 @@ class EmployeeDraft:
     wecom_userid: str = ""  # 企业微信账号, when it is not the employee number
     work_start_date: date | None = None  # 参加工作时间: decides the statutory annual leave
     child_births: str = ""  # children's birth dates, ISO, comma separated (育儿假)
+    probation_end: date | None = None  # 试用期至: a resignation needs 3 days' notice until then
 
 
 def normalize_phone(raw: str, region: str = "CN") -> str | None:
@@ -136,6 +137,12 @@ def validate_employee(
     if values["manager_no"] and values["manager_no"] == values["employee_no"]:
         errors.append(FieldError("manager_no", "field.manager_self"))
     work_start, births = _leave_facts(raw, hire, errors)
+    probation_text = _text(raw.get("probation_end"))
+    probation = parse_date(raw.get("probation_end")) if probation_text else None
+    if probation_text and probation is None:
+        errors.append(FieldError("probation_end", "field.date_format", {"value": probation_text[:20]}))
+    elif probation is not None and hire is not None and not hire <= probation <= hire + timedelta(days=183):
+        errors.append(FieldError("probation_end", "field.probation_range"))
     if errors:
         return None, errors
     return (
@@ -153,6 +160,7 @@ def validate_employee(
             wecom_userid=values["wecom_userid"],
             work_start_date=work_start,
             child_births=births,
+            probation_end=probation,
         ),
         [],
     )

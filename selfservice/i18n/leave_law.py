@@ -9,7 +9,7 @@ ZH: dict[str, str] = {
     "employee.work_start_after_hire": "参加工作时间不能晚于入职日期。",
     "employee.work_start_too_early": "参加工作时间不能早于 {year} 年。",
     "employee.too_many_children": "最多填写 10 个子女的出生日期。",
-    "import.hint": "上传 CSV（UTF-8 或 Excel 导出的 GBK）或 XLSX 文件。首行为表头：工号、姓名、英文名、部门、直属领导工号、入职日期、手机、邮箱、职位、角色，可选：参加工作时间、子女出生日期、企业微信账号。先校验整个文件，任何一行有误则全部不导入。",
+    "import.hint": "上传 CSV（UTF-8 或 Excel 导出的 GBK）或 XLSX 文件。首行为表头：工号、姓名、英文名、部门、直属领导工号、入职日期、手机、邮箱、职位、角色，可选：参加工作时间、子女出生日期、试用期至、企业微信账号。先校验整个文件，任何一行有误则全部不导入。",
     # annual leave explained
     "annual.how": "年假天数如何计算",
     "annual.work_start": "参加工作时间：{date}",
@@ -98,7 +98,7 @@ EN: dict[str, str] = {
     "employee.work_start_after_hire": "The date someone started working cannot be after the hire date.",
     "employee.work_start_too_early": "The date someone started working cannot be before {year}.",
     "employee.too_many_children": "At most 10 children's birth dates.",
-    "import.hint": "Upload a CSV (UTF-8, or GBK as Excel saves it) or an XLSX file. First row is the header: employee_no, name, name_en, department, manager_no, hire_date, phone, email, position, role; optional: work_start_date, child_births, wecom_userid. The whole file is checked first; if any row is wrong, nothing is imported.",
+    "import.hint": "Upload a CSV (UTF-8, or GBK as Excel saves it) or an XLSX file. First row is the header: employee_no, name, name_en, department, manager_no, hire_date, phone, email, position, role; optional: work_start_date, child_births, probation_end, wecom_userid. The whole file is checked first; if any row is wrong, nothing is imported.",
     "annual.how": "How the annual leave is computed",
     "annual.work_start": "Started working: {date}",
     "annual.work_start_missing": "The date you started working is not on record; the hire date {date} is used for now (ask HR to add it)",

@@ -250,6 +250,7 @@ def create(session: Session, actor: Actor, raw: Mapping[str, Any], password: str
         hire_date=draft.hire_date,
         work_start_date=draft.work_start_date,
         child_births=draft.child_births,
+        probation_end=draft.probation_end,
         phone=draft.phone,
         email=draft.email,
         wecom_userid=draft.wecom_userid,
@@ -308,6 +309,7 @@ def edit_view(session: Session, actor: Actor, employee_id: int) -> EditView:
         "hire_date": employee.hire_date.isoformat(),
         "work_start_date": employee.work_start_date.isoformat() if employee.work_start_date else "",
         "child_births": employee.child_births,
+        "probation_end": employee.probation_end.isoformat() if employee.probation_end else "",
         "phone": display_phone(employee.phone, get_settings().phone_region),  # as people write it; stored E.164
         "email": employee.email,
         "role": account.role if account else "employee",
@@ -337,6 +339,7 @@ def update(session: Session, actor: Actor, employee_id: int, raw: Mapping[str, A
     employee.department_id, employee.manager_id = department_id, manager_id
     employee.hire_date = draft.hire_date
     employee.work_start_date, employee.child_births = draft.work_start_date, draft.child_births
+    employee.probation_end = draft.probation_end
     employee.updated_at = now or datetime.now().astimezone()
     from selfservice.services import contacts  # the contact history: field, before, after, by HR
 
@@ -466,6 +469,7 @@ def import_file(
                     "hire_date": d.hire_date,
                     "work_start_date": d.work_start_date,
                     "child_births": d.child_births,
+                    "probation_end": d.probation_end,
                     "status": "active",
                     "phone": d.phone,
                     "email": d.email,

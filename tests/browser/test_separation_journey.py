@@ -93,7 +93,9 @@ def test_resign_acknowledge_hand_over_and_receive_the_certificate(browser, app_s
     assert_accessible(hr, "templates")
     hr.goto(app_server.url + "/separations")
     expect(hr.locator(".separation-row", has_text="黄丽")).to_contain_text("待确认")
+    expect(hr.locator(".separation-row", has_text="袁野")).to_contain_text("账号关闭")  # the demo's, stuck at IT
     assert_accessible(hr, "separations")
+    shot(hr, "hr-separations")
     hr.locator(".separation-row", has_text="黄丽").get_by_role("link").click()
     hr.locator("#ack-submit").click()
     expect(hr.locator("#separation-status")).to_have_text("交接中")

@@ -29,6 +29,7 @@ FIELDS = (
     "wecom_userid",
     "work_start_date",
     "child_births",
+    "probation_end",
 )
 
 
@@ -47,6 +48,7 @@ class EmployeeForm(Form):
     wecom_userid: str = Field(default="", max_length=64)
     work_start_date: str = Field(default="", max_length=20)
     child_births: str = Field(default="", max_length=120)
+    probation_end: str = Field(default="", max_length=20)
 
 
 class PasswordForm(Form):
@@ -196,6 +198,7 @@ def _form() -> rx.Component:
             _input("hire_date", type="date"),
             _input("work_start_date", type="date"),
             _input("child_births", max_length=120, placeholder=T("field.child_births_hint")),
+            _input("probation_end", type="date"),
             _input("phone", type="tel", max_length=20),
             _input("email", type="email", max_length=254),
             _input("wecom_userid", max_length=64, placeholder=T("field.wecom_userid_hint")),

@@ -114,3 +114,21 @@ def test_work_start_and_children_columns_are_read_and_checked():
     ]
     good = validate_rows(parsed.rows[:1], DIRECTORY)[0][0][1]
     assert str(good.work_start_date) == "2012-07-01" and good.child_births == "2024-05-01"
+
+
+def test_the_probation_end_is_read_and_must_fall_within_six_months_of_hiring():
+    header = "工号,姓名,部门,入职日期,手机,试用期至\n"
+    data = (
+        header
+        + "P1,王小明,研发部,2026-09-01,13800138000,2026-11-30\n"
+        + "P2,李小红,研发部,2026-09-01,13800138001,2027-09-01\n"
+        + "P3,赵小刚,研发部,2026-09-01,13800138002,下个月\n"
+    ).encode("utf-8")
+    parsed = parse_file("staff.csv", data)
+    drafts, errors = validate_rows(parsed.rows, DIRECTORY)
+    assert [(e.line, e.column, e.key) for e in errors] == [
+        (3, "probation_end", "field.probation_range"),
+        (4, "probation_end", "field.date_format"),
+    ]
+    good = validate_rows(parsed.rows[:1], DIRECTORY)[0][0][1]
+    assert str(good.probation_end) == "2026-11-30"

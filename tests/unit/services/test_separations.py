@@ -479,3 +479,14 @@ def test_who_may_see_and_do_what(demo):
             now=NOW,
         )
     assert SYSTEM.has_role("hr")
+
+
+def test_during_probation_the_notice_is_three_days(demo):
+    employee = _emp(demo, "E1009")
+    employee.probation_end = date(2026, 12, 31)
+    demo.add(employee)
+    demo.commit()
+    view = separations.form(demo, actor_for(demo, "E1009"), NOW)
+    assert view.on_probation and view.notice_days == 3 and view.default_last_day == date(2026, 11, 28)
+    sid = _resign(demo, who="E1009", last_day=date(2026, 11, 28))
+    assert demo.get(Separation, sid).last_day == date(2026, 11, 28)  # not an early request
