@@ -1340,8 +1340,12 @@ def progress(session: Session, actor: Actor, separation_id: int, now: datetime) 
         if actor.has_role(Role.hr)
         else []
     )
-    settled = json.loads(row.settlement_json) if row.settlement_json else {}
-    if not settled and row.status in OPEN and row.last_day >= employee.hire_date:
+    # The letter, the certificate and the settlement are the employee's and HR's, not the owners'.
+    private = row.employee_id == actor.employee_id or actor.has_role(Role.hr)
+    if not private:
+        certificate = None
+    settled = json.loads(row.settlement_json) if row.settlement_json and private else {}
+    if private and not settled and row.status in OPEN and row.last_day >= employee.hire_date:
         preview = leave_balances.settlement(session, SYSTEM, row.employee_id, row.last_day)
         settled = {
             "year": preview.year,
@@ -1379,8 +1383,8 @@ def progress(session: Session, actor: Actor, separation_id: int, now: datetime) 
         contract_start=row.contract_start,
         contract_end=row.contract_end,
         note=row.note if actor.has_role(Role.hr) else "",
-        signature_id=row.signature_id,
-        letter_sha256=row.letter_sha256,
+        signature_id=row.signature_id if private else None,
+        letter_sha256=row.letter_sha256 if private else "",
         certificate_id=certificate.id if certificate else None,
         certificate_number=certificate.number if certificate else "",
         certificate_sha256=certificate.sha256 if certificate else "",
@@ -1458,21 +1462,48 @@ class OwnedItem:
 
 
 def my_items(session: Session, actor: Actor, now: datetime) -> list[OwnedItem]:
-    """The open checklist items the actor confirms, oldest first (for the approvals inbox)."""
+    """The open checklist items the actor confirms, oldest first (for the approvals inbox; read
+    on every visit, so the owners are resolved with a few queries, not per item)."""
+    me = actor.employee_id
+    named: dict[str, set[int]] = {}
+    for role, holder in session.exec(
+        select(HandoverOwner.role, HandoverOwner.employee_id)
+        .join(Employee, Employee.id == HandoverOwner.employee_id)
+        .where(Employee.status == "active")
+    ).all():
+        named.setdefault(role, set()).add(holder)
+    is_hr = actor.has_role(Role.hr)
+    clauses = [sa.and_(ChecklistItem.owner == rules.Owner.manager, Employee.manager_id == me)]  # type: ignore[arg-type]
+    held = [role for role, ids in named.items() if me in ids]
+    if held:
+        clauses.append(ChecklistItem.owner.in_(held))  # type: ignore[attr-defined]
+    if is_hr:  # HR's own items, and those of roles nobody holds or of a departed manager
+        clauses.append(ChecklistItem.owner.in_([rules.Owner.hr, rules.Owner.manager, *[r for r in rules.NAMED_OWNERS if r not in named]]))  # type: ignore[attr-defined]
     rows = session.exec(
         select(ChecklistItem, Separation, Employee)
         .join(Separation, Separation.id == ChecklistItem.separation_id)
         .join(Employee, Employee.id == Separation.employee_id)
-        .where(ChecklistItem.status.in_((rules.ItemStatus.open, rules.ItemStatus.sent_back)), Separation.status.in_(("confirmed", "ended")))  # type: ignore[attr-defined]
+        .where(
+            ChecklistItem.status.in_((rules.ItemStatus.open, rules.ItemStatus.sent_back)),  # type: ignore[attr-defined]
+            Separation.status.in_(("confirmed", "ended")),  # type: ignore[attr-defined]
+            Separation.employee_id != me,
+            sa.or_(*clauses),
+        )
         .order_by(ChecklistItem.opened_at, ChecklistItem.id)
     ).all()
-    cache: dict[tuple[int, str], list[int]] = {}
+    managers = {p.manager_id for _, _, p in rows if p.manager_id}
+    active_managers = (
+        set(session.exec(select(Employee.id).where(Employee.id.in_(managers), Employee.status == "active")).all()) if managers else set()
+    )  # type: ignore[union-attr]
     result = []
     for item, row, person in rows:
-        key = (row.id, item.owner)  # type: ignore[assignment]
-        if key not in cache:
-            cache[key] = _owner_ids(session, row, item.owner)  # type: ignore[index]
-        if actor.employee_id not in cache[key] or actor.employee_id == row.employee_id:  # type: ignore[index]
+        if item.owner == rules.Owner.manager:
+            mine = person.manager_id == me if person.manager_id in active_managers else is_hr
+        elif item.owner == rules.Owner.hr:
+            mine = is_hr
+        else:
+            mine = me in named[item.owner] if item.owner in named else is_hr
+        if not mine:
             continue
         result.append(
             OwnedItem(

@@ -805,6 +805,10 @@ def _hr_card() -> rx.Component:
                 size="2",
             ),
             rx.cond(view.get("note", "") != "", rx.text(view.get("note", ""), size="2")),
+            rx.cond(
+                (view.get("handover_done_at", "") == "") & (view.get("status", "") != "submitted"),
+                rx.text(T("separation.severance_note"), size="1", color_scheme="amber", id="severance-note"),
+            ),
             rx.foreach(
                 SeparationState.documents,
                 lambda d: rx.link(d["name"], href=d["url"], is_external=True, size="2", class_name="separation-document"),

@@ -451,7 +451,12 @@ def test_who_may_see_and_do_what(demo):
             with pytest.raises(NotPermitted):
                 call(who)
     demo.rollback()
-    assert separations.progress(demo, manager, sid, NOW).can_acknowledge
+    seen = separations.progress(demo, manager, sid, NOW)
+    assert (
+        seen.can_acknowledge and seen.settlement == {} and seen.signature_id is None
+    )  # the letter and the settlement are not the manager's
+    own = separations.progress(demo, leaver, sid, NOW)
+    assert own.settlement["pay_percent"] == "300" and own.signature_id is not None
     assert not separations.progress(demo, hr, sid, NOW).can_acknowledge  # HR's step comes after the manager's
     with pytest.raises(ValidationFailed, match="separation.kind_unknown"):
         separations.record(
@@ -490,3 +495,31 @@ def test_during_probation_the_notice_is_three_days(demo):
     assert view.on_probation and view.notice_days == 3 and view.default_last_day == date(2026, 11, 28)
     sid = _resign(demo, who="E1009", last_day=date(2026, 11, 28))
     assert demo.get(Separation, sid).last_day == date(2026, 11, 28)  # not an early request
+
+
+def test_the_inbox_lists_exactly_the_items_each_person_may_confirm(demo):
+    """my_items resolves owners in bulk; it must agree with the per-item rule for everyone."""
+    hr = actor_for(demo, "hr01")
+    separations.set_owners(demo, hr, "it", "admin", NOW)  # admin office and finance: nobody named (HR holds them)
+    first = _resign(demo)
+    _through(demo, first)
+    second = _resign(demo, who="E1007")
+    _through_for(demo, second, "E1003")
+    _confirm_stage(demo, second, 1, "E1003")
+    third = separations.record(
+        demo, hr, employee_no="E2004", kind="expiry", last_day=date(2026, 12, 31), contract_start=None, contract_end=None, note="", now=NOW
+    )
+    demo.get(Employee, _emp(demo, "E2004").manager_id).status = "inactive"  # a departed manager: HR holds the item
+    demo.commit()
+    for account in demo.exec(select(UserAccount).where(UserAccount.active == True)).all():  # noqa: E712
+        actor = actor_for(demo, account.username)
+        listed = {o.item_id for o in separations.my_items(demo, actor, NOW)}
+        expected = {
+            i.id
+            for sid in (first, second, third)
+            for i in _items(demo, sid)
+            if i.status in ("open", "sent_back")
+            and actor.employee_id != demo.get(Separation, sid).employee_id
+            and actor.employee_id in separations._owner_ids(demo, demo.get(Separation, sid), i.owner)
+        }
+        assert listed == expected, account.username
