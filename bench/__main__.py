@@ -1,6 +1,6 @@
 """Run every benchmark and print each ratio against a baseline measured in the same run."""
 
-from bench import accrual, employee_import, leave, outbox, policies, scan
+from bench import accrual, employee_import, handover, leave, outbox, policies, scan
 
 if __name__ == "__main__":
     employee_import.main([])
@@ -8,4 +8,5 @@ if __name__ == "__main__":
     leave.main([])
     accrual.main([])
     policies.main([])
+    handover.main([])
     scan.main([])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -1480,7 +1480,22 @@ def my_items(session: Session, actor: Actor, now: datetime) -> list[OwnedItem]:
     if is_hr:  # HR's own items, and those of roles nobody holds or of a departed manager
         clauses.append(ChecklistItem.owner.in_([rules.Owner.hr, rules.Owner.manager, *[r for r in rules.NAMED_OWNERS if r not in named]]))  # type: ignore[attr-defined]
     rows = session.exec(
-        select(ChecklistItem, Separation, Employee)
+        select(  # columns, not entities: HR may have hundreds of open items
+            ChecklistItem.id,
+            ChecklistItem.owner,
+            ChecklistItem.stage_name,
+            ChecklistItem.stage_name_en,
+            ChecklistItem.title,
+            ChecklistItem.title_en,
+            ChecklistItem.status,
+            ChecklistItem.opened_at,
+            ChecklistItem.due_at,
+            Separation.id.label("separation_id"),  # type: ignore[union-attr]
+            Separation.last_day,
+            Employee.name,
+            Employee.manager_id,
+        )
+        .select_from(ChecklistItem)
         .join(Separation, Separation.id == ChecklistItem.separation_id)
         .join(Employee, Employee.id == Separation.employee_id)
         .where(
@@ -1491,35 +1506,35 @@ def my_items(session: Session, actor: Actor, now: datetime) -> list[OwnedItem]:
         )
         .order_by(ChecklistItem.opened_at, ChecklistItem.id)
     ).all()
-    managers = {p.manager_id for _, _, p in rows if p.manager_id}
+    managers = {r.manager_id for r in rows if r.manager_id}
     active_managers = (
         set(session.exec(select(Employee.id).where(Employee.id.in_(managers), Employee.status == "active")).all()) if managers else set()
     )  # type: ignore[union-attr]
     result = []
-    for item, row, person in rows:
-        if item.owner == rules.Owner.manager:
-            mine = person.manager_id == me if person.manager_id in active_managers else is_hr
-        elif item.owner == rules.Owner.hr:
+    for r in rows:
+        if r.owner == rules.Owner.manager:
+            mine = r.manager_id == me if r.manager_id in active_managers else is_hr
+        elif r.owner == rules.Owner.hr:
             mine = is_hr
         else:
-            mine = me in named[item.owner] if item.owner in named else is_hr
-        if not mine:
-            continue
-        result.append(
-            OwnedItem(
-                row.id or 0,
-                item.id or 0,
-                person.name,
-                row.last_day,
-                item.stage_name,
-                item.stage_name_en or item.stage_name,
-                item.title,
-                item.title_en or item.title,
-                item.status,
-                item.opened_at,
-                item.due_at is not None and item.due_at <= now,
+            mine = me in named[r.owner] if r.owner in named else is_hr
+        if mine:
+            due = r.due_at.replace(tzinfo=UTC) if r.due_at is not None and r.due_at.tzinfo is None else r.due_at
+            result.append(
+                OwnedItem(
+                    r.separation_id,
+                    r.id,
+                    r.name,
+                    r.last_day,
+                    r.stage_name,
+                    r.stage_name_en or r.stage_name,
+                    r.title,
+                    r.title_en or r.title,
+                    r.status,
+                    r.opened_at,
+                    due is not None and due <= now,
+                )
             )
-        )
     return result
 
 
