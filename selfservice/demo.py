@@ -613,7 +613,7 @@ def _demo_contacts(session: Session, employees: dict[str, Employee], today: date
 
 def _demo_separations(session: Session, employees: dict[str, Employee], today: date, now: datetime) -> None:
     """Three departures: 高燕 resigned yesterday and waits for her manager; 袁野's checklist has
-    been stuck at IT for 5 days (overdue, reminded, escalated); 许晴 left 8 days ago with her
+    been stuck at IT for 5 days (overdue, reminded, escalated); 邓超 left 8 days ago with his
     certificate issued and acknowledged, the 15-day transfer still running."""
     from selfservice.persistence.models import ChecklistItem, ReAuthentication, SeparationCertificate
     from selfservice.services import notifications, separations, signatures
@@ -681,14 +681,14 @@ def _demo_separations(session: Session, employees: dict[str, Employee], today: d
     # 3. left 8 days ago: certificate issued on the last day and acknowledged, transfer running
     last = today - timedelta(days=8)
     start = datetime.combine(last - timedelta(days=30), time(10), tzinfo=ZoneInfo(get_settings().timezone)).astimezone(UTC)
-    sid = resign("E3012", start, last, "family", "E3004")
-    acknowledged(sid, "E3002", start + timedelta(hours=3))
+    sid = resign("E3011", start, last, "family", "E3007")
+    acknowledged(sid, "E3003", start + timedelta(hours=3))
     for stage in range(1, 6):
-        confirm_upto(sid, "E3002", stage, start + timedelta(days=3 * stage))
+        confirm_upto(sid, "E3003", stage, start + timedelta(days=3 * stage))
     morning = datetime.combine(last, time(0, 5), tzinfo=ZoneInfo(get_settings().timezone)).astimezone(UTC)
     separations.daily(session, morning)
     certificate = session.exec(select(SeparationCertificate).where(SeparationCertificate.separation_id == sid)).one()
-    notifications.acknowledge(session, who("E3012"), certificate.message_id, morning + timedelta(hours=9))  # type: ignore[arg-type]
+    notifications.acknowledge(session, who("E3011"), certificate.message_id, morning + timedelta(hours=9))  # type: ignore[arg-type]
     separations.daily(session, morning + timedelta(days=1))
 
 
