@@ -1538,11 +1538,6 @@ def my_items(session: Session, actor: Actor, now: datetime) -> list[OwnedItem]:
     return result
 
 
-def owns_anything(session: Session, actor: Actor) -> bool:
-    """Whether the actor holds a named owner role (the approvals menu shows their items)."""
-    return session.exec(select(HandoverOwner.id).where(HandoverOwner.employee_id == actor.employee_id).limit(1)).first() is not None
-
-
 @dataclass(frozen=True)
 class OverviewRow:
     id: int

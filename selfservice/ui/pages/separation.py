@@ -253,6 +253,11 @@ class AckForm(Form):
     comment: str = Field(default="", max_length=500)
 
 
+class ContractForm(Form):
+    contract_start: str = Field(default="", max_length=10)
+    contract_end: str = Field(default="", max_length=10)
+
+
 class ItemForm(Form):
     text: str = Field(default="", max_length=500)
 
@@ -355,6 +360,18 @@ class SeparationState(ProgressMixin, SessionState):
         await run(separations.issue_certificate, actor, self._separation_id, now())
         await self._show(actor)
         return rx.toast.success(self._t("separation.certificate_done"))
+
+    @handler(Role.hr)
+    async def save_contract(self, actor: Actor, form: ContractForm):
+        """HR states the contract term the certificate will carry (before it is issued)."""
+        try:
+            start = _date(form.contract_start)
+            end = _date(form.contract_end) if form.contract_end.strip() else None
+            await run(separations.set_contract, actor, self._separation_id, start, end, now())
+        except DomainError as error:
+            return rx.toast.error(self._t(error.key, **error.params))
+        await self._show(actor)
+        return rx.toast.success(self._t("separation.contract_saved"))
 
     @handler(Role.hr)
     async def add_documents(self, actor: Actor, files: list[rx.UploadFile]):
@@ -803,6 +820,28 @@ def _hr_card() -> rx.Component:
                 " – ",
                 rx.cond(view.get("contract_end", "") != "", view.get("contract_end", ""), T("separation.open_ended")),
                 size="2",
+            ),
+            rx.cond(
+                view.get("certificate_url", "") == "",
+                rx.form(
+                    rx.hstack(
+                        rx.el.label(
+                            rx.text(T("separation.contract_start"), size="1"),
+                            rx.input(name="contract_start", type="date", default_value=view.get("contract_start", "")),
+                        ),
+                        rx.el.label(
+                            rx.text(T("separation.contract_end_label"), size="1"),
+                            rx.input(name="contract_end", type="date", default_value=view.get("contract_end", "")),
+                        ),
+                        rx.button(T("employee.save"), type="submit", size="2", variant="soft", id="contract-save"),
+                        align="end",
+                        wrap="wrap",
+                        spacing="3",
+                    ),
+                    on_submit=SeparationState.save_contract,
+                    reset_on_submit=False,
+                    key=view.get("id", ""),
+                ),
             ),
             rx.cond(view.get("note", "") != "", rx.text(view.get("note", ""), size="2")),
             rx.cond(

@@ -350,6 +350,12 @@ def test_the_last_day_certificate_settlement_and_offboarding(demo):
     leaver = _emp(demo, "E1004")
     account = demo.exec(select(UserAccount).where(UserAccount.employee_id == leaver.id)).one()
     with_session(demo, actor_for(demo, "E1004"), NOW)
+    hr = actor_for(demo, "hr01")
+    with pytest.raises(ValidationFailed, match="separation.contract_end"):
+        separations.set_contract(demo, hr, sid, date(2024, 3, 1), date(2023, 2, 28), NOW)
+    demo.rollback()
+    separations.set_contract(demo, hr, sid, date(2024, 3, 1), date(2027, 2, 28), NOW)  # a fixed-term contract
+    demo.commit()
     with pytest.raises(DomainError, match="separation.certificate_early"):
         separations.issue_certificate(demo, actor_for(demo, "hr01"), sid, NOW)
     demo.rollback()
@@ -358,7 +364,7 @@ def test_the_last_day_certificate_settlement_and_offboarding(demo):
     demo.commit()
     certificate = demo.exec(select(SeparationCertificate).where(SeparationCertificate.separation_id == sid)).one()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(certificate.pdf)).pages)
-    for required in ("解除劳动合同证明书", "张伟", "前端工程师", "2026年11月27日", certificate.number):
+    for required in ("解除劳动合同证明书", "张伟", "前端工程师", "2026年11月27日", "2024年03月01日 至 2027年02月28日", certificate.number):
         assert required in text
     message = demo.get(NotificationMessage, certificate.message_id)
     assert message.requires_ack and certificate.number in message.title
@@ -381,6 +387,9 @@ def test_the_last_day_certificate_settlement_and_offboarding(demo):
     ).one()
     assert "300%" in closing.note and leave_balances.balance_of(demo, leaver.id, "annual", 2026) == 0  # the year's balance is closed
     assert separations.daily(demo, after + timedelta(hours=1)) == {"certificates": 0, "ended": 0}  # safe to repeat
+    with pytest.raises(DomainError, match="separation.certificate_issued"):  # the certificate is frozen, and so is its term
+        separations.set_contract(demo, hr, sid, date(2024, 3, 1), None, after)
+    demo.rollback()
     with pytest.raises(Exception):  # noqa: B017  (the certificate is frozen)
         demo.execute(SeparationCertificate.__table__.update().values(number="X"))
         demo.flush()
