@@ -49,7 +49,6 @@ class Workflow:
     on_finished: Callable[[Session, Actor, int, rules.InstanceStatus, datetime], None]
     requester_link: str = "/leave?tab=mine"  # where the requester's messages lead (no dead ends)
     may_reject: bool = True  # False: the step is an acknowledgement (a lawful resignation cannot be refused)
-    decided_on: str = ""  # a page of its own where it is decided (the inbox links there instead of deciding)
 
 
 _WORKFLOWS: dict[str, Workflow] = {}

@@ -589,11 +589,7 @@ def _on_finished(session: Session, actor: Actor, separation_id: int, outcome: In
     _confirm(session, actor, row, now)
 
 
-approvals.register(
-    approvals.Workflow(
-        RESIGNATION, RESIGNATION, _describe, _on_finished, requester_link=PROGRESS, may_reject=False, decided_on="/separation?s="
-    )
-)
+approvals.register(approvals.Workflow(RESIGNATION, RESIGNATION, _describe, _on_finished, requester_link=PROGRESS, may_reject=False))
 
 
 def _confirm(session: Session, actor: Actor, row: Separation, now: datetime) -> None:
