@@ -36,12 +36,13 @@ from selfservice.persistence.models import (
     HandoverOwner,
     LeaveLedgerEntry,
     LeaveType,
+    NotificationMessage,
     Separation,
     SeparationCertificate,
     SeparationDocument,
     UserAccount,
 )
-from selfservice.services import approvals, audit, employees, file_links, leave_balances, leave_requests, signatures
+from selfservice.services import approvals, audit, employees, file_links, leave_balances, leave_requests, notifications, signatures
 from selfservice.services.notifications import notify, notify_many
 from selfservice.settings import get_settings
 
@@ -60,9 +61,6 @@ def _fmt(value: Decimal) -> str:
 
 def _today(now: datetime) -> date:
     return approvals.local_today(now)
-
-
-today_of = _today  # the company's date of a moment (for screens)
 
 
 def _require_hr(actor: Actor) -> None:
@@ -104,6 +102,11 @@ def _by_no(session: Session, employee_no: str, field_name: str) -> Employee:
 def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = [i for i in ids if i]
     return dict(session.exec(select(Employee.id, Employee.name).where(Employee.id.in_(wanted))).all()) if wanted else {}  # type: ignore[union-attr,arg-type]
+
+
+def _department_names(department: Department | None) -> tuple[str, str]:
+    """A department's name in Chinese and in English (the Chinese one when it has none)."""
+    return (department.name, department.name_en or department.name) if department else ("", "")
 
 
 def _on_probation(employee: Employee, today: date) -> bool:
@@ -184,8 +187,7 @@ def templates(session: Session, actor: Actor) -> list[TemplateView]:
                 row.id or 0,
                 row.name,
                 row.department_id,
-                department.name if department else "",
-                (department.name_en or department.name) if department else "",
+                *_department_names(department),
                 row.position,
                 row.is_default,
                 rules.template_text(items, actor.language),
@@ -296,17 +298,26 @@ def form(session: Session, actor: Actor, now: datetime) -> FormView:
     employee = _employee(session, actor.employee_id)
     today = _today(now)
     probation = _on_probation(employee, today)
-    colleagues = session.exec(
-        select(Employee.employee_no, Employee.name)
-        .where(Employee.department_id == employee.department_id, Employee.status == "active", Employee.id != employee.id)
-        .order_by(Employee.employee_no)
-    ).all()
     return FormView(
         rules.default_last_day(today, probation),
         probation,
         rules.PROBATION_NOTICE_DAYS if probation else rules.NOTICE_DAYS,
-        [(n, m) for n, m in colleagues],
+        _colleagues(session, employee),
     )
+
+
+def _colleagues(session: Session, employee: Employee, also_reports_of: int | None = None) -> list[tuple[str, str]]:
+    """Who may be named successor: the leaver's active colleagues of the department (and, for
+    the person deciding, their own reports)."""
+    scope = Employee.department_id == employee.department_id
+    if also_reports_of is not None:
+        scope = sa.or_(scope, Employee.manager_id == also_reports_of)  # type: ignore[assignment,arg-type]
+    rows = session.exec(
+        select(Employee.employee_no, Employee.name)
+        .where(scope, Employee.status == "active", Employee.id != employee.id)
+        .order_by(Employee.employee_no)
+    ).all()
+    return [(n, m) for n, m in rows]
 
 
 def _open_of(session: Session, employee_id: int) -> Separation | None:
@@ -1286,6 +1297,7 @@ class Progress:
     can_withdraw: bool
     can_acknowledge: bool
     certificate_due: bool  # the employment ends today or ended, and no certificate yet
+    transfer_open: bool  # the last day is reached: the 15 days of art. 50 are running
     documents: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -1302,8 +1314,6 @@ def progress(session: Session, actor: Actor, separation_id: int, now: datetime) 
     certificate = session.exec(select(SeparationCertificate).where(SeparationCertificate.separation_id == separation_id)).first()
     acknowledged = False
     if certificate is not None and certificate.message_id:
-        from selfservice.persistence.models import NotificationMessage
-
         message = session.get(NotificationMessage, certificate.message_id)
         acknowledged = message is not None and message.acknowledged_at is not None
     rows = [
@@ -1358,8 +1368,8 @@ def progress(session: Session, actor: Actor, separation_id: int, now: datetime) 
         employee_id=row.employee_id,
         employee=employee.name,
         employee_no=employee.employee_no,
-        department=department.name if department else "",
-        department_en=(department.name_en or department.name) if department else "",
+        department=_department_names(department)[0],
+        department_en=_department_names(department)[1],
         position=employee.position,
         kind=row.kind,
         status=row.status,
@@ -1394,6 +1404,7 @@ def progress(session: Session, actor: Actor, separation_id: int, now: datetime) 
         and _instance(session, row.id, "pending") is not None,  # type: ignore[arg-type]
         can_acknowledge=row.status == "submitted" and _pending_step(session, actor, row.id) is not None,  # type: ignore[arg-type]
         certificate_due=row.status in ("confirmed", "ended") and certificate is None and row.last_day <= _today(now),
+        transfer_open=row.status in ("confirmed", "ended") and row.last_day <= _today(now),
         documents=[(i, n) for i, n in documents],
     )
 
@@ -1406,6 +1417,11 @@ def mine(session: Session, actor: Actor) -> int | None:
         .order_by(Separation.id.desc())  # type: ignore[arg-type,union-attr]
     ).first()
     return row
+
+
+def acknowledge_certificate(session: Session, actor: Actor, separation_id: int, now: datetime) -> None:
+    """The employee confirms receipt of their certificate (on the message that delivered it)."""
+    notifications.acknowledge(session, actor, certificate_message(session, actor, separation_id), now)
 
 
 def certificate_message(session: Session, actor: Actor, separation_id: int) -> int:
@@ -1425,17 +1441,14 @@ def colleagues_of(session: Session, actor: Actor, separation_id: int) -> list[tu
     row = _get(session, separation_id)
     if not _may_view(session, actor, row):
         raise NotPermitted()
-    employee = _employee(session, row.employee_id)
-    rows = session.exec(
-        select(Employee.employee_no, Employee.name)
-        .where(
-            sa.or_(Employee.department_id == employee.department_id, Employee.manager_id == actor.employee_id),  # type: ignore[arg-type]
-            Employee.status == "active",
-            Employee.id != employee.id,
-        )
-        .order_by(Employee.employee_no)
-    ).all()
-    return [(n, m) for n, m in rows]
+    return _colleagues(session, _employee(session, row.employee_id), also_reports_of=actor.employee_id)
+
+
+def inbox(session: Session, actor: Actor) -> list[tuple[approvals.Item, dict[str, str]]]:
+    """Resignations waiting for the actor's acknowledgement, with what each is about."""
+    items = [i for i in approvals.pending_for(session, actor) if i.workflow in WORKFLOWS]
+    described = approvals.summaries(session, items)
+    return [(i, described.get(i.step_id, {})) for i in items]
 
 
 def certificate_link(certificate_id: int, actor: Actor, now: datetime) -> str:
@@ -1586,8 +1599,7 @@ def overview(session: Session, actor: Actor, now: datetime, include_finished: bo
                 row.id or 0,
                 person.name,
                 person.employee_no,
-                department.name if department else "",
-                (department.name_en or department.name) if department else "",
+                *_department_names(department),
                 row.kind,
                 row.status,
                 row.last_day,

@@ -97,7 +97,6 @@ class ApprovalsState(SessionState):
     async def _refresh(self, actor: Actor) -> None:
         moment = now()
         entries = await run(leave_requests.inbox, actor, moment)
-        pending_other = [i for i in await run(approvals.pending_for, actor) if i.workflow in separations.WORKFLOWS]
         self.items = [_item_row(e, self._t) for e in entries] + [_overtime_row(e) for e in await run(overtime.inbox, actor)]
         self.files = [
             {
@@ -109,16 +108,10 @@ class ApprovalsState(SessionState):
             for e in entries
             for a in e.request.attachments
         ]
-        described = await run(approvals.summaries, pending_other)
         summary_key = "summary_en" if self.lang == "en" else "summary_zh"
         self.resignations = [
-            {
-                "id": str(i.subject_id),
-                "requester": i.requester,
-                "summary": described.get(i.step_id, {}).get(summary_key, ""),
-                "due": local_text(i.due_at),
-            }
-            for i in pending_other
+            {"id": str(i.subject_id), "requester": i.requester, "summary": about.get(summary_key, ""), "due": local_text(i.due_at)}
+            for i, about in await run(separations.inbox, actor)
         ]
         en = self.lang == "en"
         self.handover = [

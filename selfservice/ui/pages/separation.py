@@ -16,7 +16,7 @@ from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError
 from selfservice.domain.signatures import MAX_IMAGE_BYTES
 from selfservice.i18n import t
-from selfservice.services import file_links, leave_requests, notifications, reauth, separations
+from selfservice.services import file_links, leave_requests, reauth, separations
 from selfservice.services.attendance import local_text
 from selfservice.ui import routes
 from selfservice.ui.components.confirm import confirm_button
@@ -100,7 +100,7 @@ class ProgressMixin(SessionState, mixin=True):
             "handover_done_at": local_text(p.handover_done_at),
             "ended_at": local_text(p.ended_at),
             "transfer_due": p.transfer_due.isoformat(),
-            "transfer_open": "1" if p.status in ("confirmed", "ended") and p.last_day <= separations.today_of(moment) else "",
+            "transfer_open": "1" if p.transfer_open else "",
             "transfer_done_at": local_text(p.transfer_done_at),
             "contract_start": p.contract_start.isoformat(),
             "contract_end": p.contract_end.isoformat() if p.contract_end else "",
@@ -237,11 +237,7 @@ class ResignState(SigningMixin, ProgressMixin, SessionState):
 
     @handler()
     async def acknowledge_certificate(self, actor: Actor):
-        p = await run(separations.progress, actor, self._separation_id, now())
-        if p.employee_id != actor.employee_id or p.certificate_id is None:
-            return None
-        message_id = await run(separations.certificate_message, actor, self._separation_id)
-        await run(notifications.acknowledge, actor, message_id, now())
+        await run(separations.acknowledge_certificate, actor, self._separation_id, now())
         await self._show(actor)
         return rx.toast.success(self._t("separation.certificate_received"))
 
@@ -338,7 +334,7 @@ class SeparationState(ProgressMixin, SessionState):
             if self.mode == "back":
                 await run(separations.send_back, actor, int(self.acting), form.text, now())
             else:
-                photo = leave_requests.staged_file(*self._photo) if self._photo[0] else None
+                photo = await asyncio.to_thread(leave_requests.staged_file, *self._photo) if self._photo[0] else None
                 await run(separations.confirm_item, actor, int(self.acting), form.text, photo, now())
         except DomainError as error:
             self.item_error = self._t(error.key, **error.params)
