@@ -72,16 +72,44 @@ def cmd_user_reset_totp(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """The chain link by link, then every signed checkpoint: a cut-off tail or a chain rewritten
+    since a checkpoint fails, though the chain alone would still verify."""
     from selfservice.persistence.db import session_scope
-    from selfservice.services import audit
+    from selfservice.services import checkpoints
 
     with session_scope() as session:
-        result = audit.verify(session)
-    if result.ok:
-        print(f"audit log intact: {result.checked} entries verified")
-        return 0
-    print(f"audit log BROKEN at seq {result.first_bad_seq}: {result.reason} ({result.checked} entries verified before it)", file=sys.stderr)
-    return 1
+        report = checkpoints.verify(session)
+    result = report.chain
+    if not result.ok:
+        print(
+            f"audit log BROKEN at seq {result.first_bad_seq}: {result.reason} ({result.checked} entries verified before it)",
+            file=sys.stderr,
+        )
+        return 1
+    if report.problems:
+        for problem in report.problems:
+            print(
+                f"audit log FAILS checkpoint at seq {problem.checkpoint_seq}: "
+                f"{t('en', 'audit.finding.' + problem.finding.value, seq=problem.checkpoint_seq, last=problem.last_seq)}",
+                file=sys.stderr,
+            )
+        return 1
+    signed = [c for c in report.checks if c.ok]
+    newest = max((c.checkpoint_seq for c in signed), default=0)
+    print(f"audit log intact: {result.checked} entries verified; {len(signed)} checkpoints hold (newest at seq {newest})")
+    return 0
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import checkpoints
+
+    with session_scope() as session:
+        row = checkpoints.take(session, "manual", _now())
+        print(
+            f"checkpoint: seq {row.seq} head {row.head_hash[:16]}… signed with key {row.key_id}{' and timestamped' if row.tsa_token else ''}"
+        )
+    return 0
 
 
 def cmd_outbox_drain(args: argparse.Namespace) -> int:
@@ -234,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit_cmd.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="verify the hash chain; exit 1 naming the first bad entry")
     verify.set_defaults(func=cmd_audit_verify)
+    checkpoint = audit_sub.add_parser("checkpoint", help="sign the chain's head with the company key now (also daily and on every export)")
+    checkpoint.set_defaults(func=cmd_audit_checkpoint)
     leave_cmd = sub.add_parser("leave", help="leave balances")
     leave_sub = leave_cmd.add_subparsers(dest="leave_command", required=True)
     accrue = leave_sub.add_parser("accrue", help="grant a year's quotas (carry-over and expiry of the year before); safe to repeat")

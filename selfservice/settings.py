@@ -62,6 +62,7 @@ class Settings:
     contact_reconfirm_days: int
     contact_stale_days: int
     company_name: str
+    tsa_url: str
 
 
 @lru_cache(maxsize=1)
@@ -93,4 +94,5 @@ def get_settings() -> Settings:
         contact_reconfirm_days=int(_env("CONTACT_RECONFIRM_DAYS", "91")),  # everyone asked each quarter
         contact_stale_days=int(_env("CONTACT_STALE_DAYS", "183")),  # unconfirmed this long: "stale contacts"
         company_name=_env("COMPANY_NAME", "示例科技有限公司"),  # the employer named on certificates
+        tsa_url=_env("TSA_URL", ""),  # an RFC 3161 timestamp authority for evidence and checkpoints (blank: none)
     )

@@ -216,3 +216,62 @@ class AliyunSmsStandIn(_StandIn):
             "biz_id": sent["BizId"],
             "out_id": sent["OutId"],
         }
+
+
+class TimestampAuthorityStandIn(_StandIn):
+    """An RFC 3161 TSA over HTTP (``application/timestamp-query`` in, ``-reply`` out), answered by
+    pyHanko's own test timestamper with a TSA certificate made here."""
+
+    def __init__(self) -> None:
+        import asyncio
+        from datetime import UTC, datetime, timedelta
+
+        from asn1crypto import keys as asn1_keys
+        from asn1crypto import tsp
+        from asn1crypto import x509 as asn1_x509
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+        from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+        now = datetime.now(UTC)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test TSA signs with RSA only
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA 127.0.0.1")])
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=3650))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        self.certificate = cert
+        self.requests = 0
+        self.failing = False
+        self._stamper = DummyTimeStamper(
+            tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+            tsa_key=asn1_keys.PrivateKeyInfo.load(
+                key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            ),
+        )
+        self._tsp, self._asyncio = tsp, asyncio
+        self.server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+        self.server.expect_request("/tsa", method="POST").respond_with_handler(self._answer)
+
+    @property
+    def tsa_url(self) -> str:
+        return f"{self.url}/tsa"
+
+    def _answer(self, request: Request) -> Response:
+        self.requests += 1
+        if self.failing:
+            return Response("unavailable", status=503)
+        if request.content_type != "application/timestamp-query":
+            return Response("bad content type", status=400)
+        query = self._tsp.TimeStampReq.load(request.get_data())
+        reply = self._asyncio.run(self._stamper.async_request_tsa_response(query))
+        return Response(reply.dump(), status=200, content_type="application/timestamp-reply")

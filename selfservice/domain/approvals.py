@@ -42,6 +42,7 @@ class Rule(StrEnum):
     dept_head = "dept_head"  # the department head, for long requests
     hr = "hr"  # any HR user, for types that need HR
     escalated = "escalated"  # added when a step was not decided in time
+    named = "named"  # a person HR named in a configured chain (a termination's approvers)
 
 
 HR_POOL = "hr"

@@ -2,7 +2,8 @@
 
 A hash chain cannot see its own tail cut off: delete the newest entries and what remains still
 verifies. A checkpoint records, at a moment, the sequence number and hash of the newest entry,
-signed (Ed25519) with the company key and kept outside the audit table. Checked later against
+signed with the company key (the key of its X.509 certificate: EC P-256 when generated, RSA, EC
+or Ed25519 when uploaded) and kept outside the audit table. Checked later against
 the chain, it tells three failures apart:
 
 - the chain no longer reaches the checkpoint's entry (its tail was truncated);
@@ -22,16 +23,48 @@ from datetime import datetime
 from enum import StrEnum
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from selfservice.domain.audit import GENESIS_HASH, canonical_json, utc_text
 
+PrivateKey = Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
-def key_id(public_key: Ed25519PublicKey) -> str:
-    """A short, stable name for a public key: the first 16 hex digits of its SHA-256."""
-    raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
+
+def key_id(public_key: PublicKey) -> str:
+    """A short, stable name for a public key: the first 16 hex digits of the SHA-256 of its
+    SubjectPublicKeyInfo (what ``openssl pkey -pubout -outform DER | sha256sum`` prints)."""
+    der = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()[:16]
+
+
+def sign_bytes(private_key: PrivateKey, data: bytes) -> bytes:
+    """A signature over ``data`` with whichever kind of key the company holds (SHA-256)."""
+    if isinstance(private_key, Ed25519PrivateKey):
+        return private_key.sign(data)
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        return private_key.sign(data, ec.ECDSA(hashes.SHA256()))
+    if isinstance(private_key, rsa.RSAPrivateKey):
+        return private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    raise ValueError("unsupported key type")
+
+
+def verify_bytes(public_key: PublicKey, signature: bytes, data: bytes) -> bool:
+    try:
+        if isinstance(public_key, Ed25519PublicKey):
+            public_key.verify(signature, data)
+        elif isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+        elif isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            return False
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -40,7 +73,7 @@ class Checkpoint:
     head_hash: str  # that entry's hash (the genesis hash for an empty log)
     at: datetime  # when it was signed
     key_id: str
-    signature: str  # base64 of the Ed25519 signature over :func:`payload`
+    signature: str  # base64 of the signature over :func:`payload`
 
 
 def payload(seq: int, head_hash: str, at: datetime, signer: str) -> bytes:
@@ -50,11 +83,11 @@ def payload(seq: int, head_hash: str, at: datetime, signer: str) -> bytes:
     ).encode()
 
 
-def sign(private_key: Ed25519PrivateKey, seq: int, head_hash: str, at: datetime) -> Checkpoint:
+def sign(private_key: PrivateKey, seq: int, head_hash: str, at: datetime) -> Checkpoint:
     if seq < 0 or (seq == 0) != (head_hash == GENESIS_HASH) or len(head_hash) != 64:
         raise ValueError("a checkpoint names the newest entry: its sequence number and hash")
     signer = key_id(private_key.public_key())
-    signature = private_key.sign(payload(seq, head_hash, at, signer))
+    signature = sign_bytes(private_key, payload(seq, head_hash, at, signer))
     return Checkpoint(seq, head_hash, at, signer, base64.b64encode(signature).decode())
 
 
@@ -77,7 +110,7 @@ class Check:
         return self.finding == Finding.ok
 
 
-def check(checkpoint: Checkpoint, keys: Mapping[str, Ed25519PublicKey], last_seq: int, hash_at: Callable[[int], str | None]) -> Check:
+def check(checkpoint: Checkpoint, keys: Mapping[str, PublicKey], last_seq: int, hash_at: Callable[[int], str | None]) -> Check:
     """Check one checkpoint against the chain as it is now: ``last_seq`` is its newest sequence
     number and ``hash_at(seq)`` the stored hash of an entry (None when there is none). The chain
     itself is verified link by link elsewhere (``verify_chain``); this says whether it still
@@ -87,8 +120,9 @@ def check(checkpoint: Checkpoint, keys: Mapping[str, Ed25519PublicKey], last_seq
         return Check(Finding.unknown_key, checkpoint.seq, last_seq)
     try:
         signature = base64.b64decode(checkpoint.signature, validate=True)
-        key.verify(signature, payload(checkpoint.seq, checkpoint.head_hash, checkpoint.at, checkpoint.key_id))
-    except (InvalidSignature, ValueError):
+    except ValueError:
+        return Check(Finding.bad_signature, checkpoint.seq, last_seq)
+    if not verify_bytes(key, signature, payload(checkpoint.seq, checkpoint.head_hash, checkpoint.at, checkpoint.key_id)):
         return Check(Finding.bad_signature, checkpoint.seq, last_seq)
     if checkpoint.seq == 0:
         return Check(Finding.ok, 0, last_seq)
@@ -100,7 +134,7 @@ def check(checkpoint: Checkpoint, keys: Mapping[str, Ed25519PublicKey], last_seq
 
 
 def check_all(
-    checkpoints: list[Checkpoint], keys: Mapping[str, Ed25519PublicKey], last_seq: int, hash_at: Callable[[int], str | None]
+    checkpoints: list[Checkpoint], keys: Mapping[str, PublicKey], last_seq: int, hash_at: Callable[[int], str | None]
 ) -> list[Check]:
     """Every checkpoint, oldest first; a rotated-out key stays in ``keys`` so old checkpoints
     (and old evidence bundles) keep verifying."""

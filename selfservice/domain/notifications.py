@@ -214,6 +214,37 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Your {title_en}, number {number}, separation date {date}, is issued. Please download it on the Resignation page and confirm receipt. File SHA-256: {sha256}",
         ),
     },
+    "case.notice": {
+        "zh-CN": (
+            "{title_zh}（{number}）",
+            "{text_zh}\n请打开链接查看并点击“我已收到”；如需说明情况，可在同一页面回复。文件 SHA-256：{sha256}",
+        ),
+        "en": (
+            "{title_en} ({number})",
+            "{text_en}\nPlease open the link and confirm receipt; you can reply there to explain. File SHA-256: {sha256}",
+        ),
+    },
+    "case.union_notice": {
+        "zh-CN": (
+            "解除劳动合同事先通知工会：{name}（{number}）",
+            "根据《劳动合同法》第四十三条，公司拟以第三十九条第（二）项为由解除与 {name}（工号 {employee_no}）的劳动合同，理由：{reason}。请工会在 {reply_by} 前提出意见。",
+        ),
+        "en": (
+            "Union notice before a termination: {name} ({number})",
+            "Under art. 43 of the Labour Contract Law the company notifies the union that it intends to terminate the contract of {name} (No. {employee_no}) under art. 39(2). Reason: {reason}. Please give the union's view by {reply_by}.",
+        ),
+    },
+    "case.reaction": {
+        "zh-CN": ("旷工案件已暂停：{name}（{number}）", "{name} 有了回应：{reaction}。案件已暂停，请决定结案或继续。"),
+        "en": ("Case paused: {name} ({number})", "{name} reacted: {reaction}. The case is paused; please resolve it or continue."),
+    },
+    "case.decided": {
+        "zh-CN": ("解除提议{outcome_zh}：{name}（{number}）", "对 {name} 的解除劳动合同提议已{outcome_zh}。请在案件页面继续。"),
+        "en": (
+            "Termination proposal {outcome_en}: {name} ({number})",
+            "The proposal to terminate the contract of {name} was {outcome_en}. Continue on the case page.",
+        ),
+    },
     "checklist.stage_open": {
         "zh-CN": (
             "离职交接待确认：{name}（{stage_zh}）",

@@ -739,7 +739,7 @@ EN: dict[str, str] = {
 
 def _merge() -> None:
     """Workflow catalogues live beside this one; each key is defined once."""
-    from selfservice.i18n import attendance, leave_law, policies, separation
+    from selfservice.i18n import attendance, cases, leave_law, policies, separation
 
     for base, extra in (
         (ZH, attendance.ZH),
@@ -750,6 +750,8 @@ def _merge() -> None:
         (EN, leave_law.EN),
         (ZH, separation.ZH),
         (EN, separation.EN),
+        (ZH, cases.ZH),
+        (EN, cases.EN),
     ):
         clash = set(base) & set(extra)
         assert not clash, f"keys defined twice: {sorted(clash)}"

@@ -882,3 +882,127 @@ class SeparationCertificate(SQLModel, table=True):
     issued_at: datetime = Field(sa_type=UTCDateTime)
     issued_by: int | None = Field(default=None)
     message_id: int | None = Field(default=None)
+
+
+# ---- the company key and audit checkpoints ------------------------------------------------------
+
+
+class CompanyKey(SQLModel, table=True):
+    """The company's signing key and X.509 certificate (generated at install or uploaded by HR).
+    The private key is encrypted at rest like the channel secrets. A rotated key is retired, never
+    deleted: old checkpoints and evidence bundles keep verifying against it."""
+
+    __tablename__ = "company_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_id: str = Field(max_length=16, unique=True)
+    algorithm: str = Field(max_length=16)  # ec-p256 | rsa-NNNN | ed25519
+    certificate_pem: str = Field(sa_type=sa.Text)
+    private_key_enc: str = Field(sa_type=sa.Text)
+    source: str = Field(max_length=16)  # generated | uploaded
+    subject: str = Field(default="", max_length=255)
+    not_after: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)
+    retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """The audit chain's head at a moment, signed with the company key (and timestamped by a TSA
+    when one is configured). Append-only, and mirrored to a file outside the database."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int
+    head_hash: str = Field(max_length=64)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    key_id: str = Field(max_length=16)
+    signature: str = Field(max_length=200, sa_type=sa.Text)
+    reason: str = Field(max_length=16)  # schedule | export | manual
+    tsa_token: str = Field(default="", sa_type=sa.Text)  # base64 DER of an RFC 3161 token over the payload
+
+
+# ---- the disappearance case (旷工案件) ------------------------------------------------------------
+
+
+class CaseSettings(SQLModel, table=True):
+    """How cases run: the streak that offers a case, the return deadline, the termination approval
+    chain HR configures, the union contact. One row."""
+
+    __tablename__ = "case_settings"
+
+    id: int = Field(default=1, primary_key=True)
+    streak_days: int = Field(default=3)
+    return_days: int = Field(default=3)
+    approvers: str = Field(default="", max_length=200)  # employee ids in order, comma-separated
+    union_employee_id: int | None = Field(default=None, foreign_key="employee.id")
+    union_name: str = Field(default="", max_length=100)
+    policy_id: int | None = Field(default=None, foreign_key="policy.id")  # the handbook whose rule the notices cite
+    rule_text: str = Field(default="", max_length=500)  # the rule quoted, as it stands in that handbook
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: int | None = Field(default=None)
+
+
+class AbsenceCase(SQLModel, table=True):
+    """One disappearance handled as a case: its stage and deadlines. The story itself is told by
+    the append-only events, notices and the records the case links to."""
+
+    __tablename__ = "absence_case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=16, unique=True)  # AJ-2026-0001
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    streak_id: int | None = Field(default=None, foreign_key="absence_streak.id")
+    first_missing: date
+    stage: str = Field(max_length=16, index=True)
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    opened_by: int | None = Field(default=None)
+    deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reaction: str = Field(default="", max_length=200)
+    approval_id: int | None = Field(default=None)
+    separation_id: int | None = Field(default=None)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str = Field(default="", max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CaseEvent(SQLModel, table=True):
+    """What people did and the system saw on a case: calls, visits, notes, the posted copy, the
+    union notice and reply, pauses and decisions. Append-only."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="absence_case.id", index=True)
+    kind: str = Field(max_length=24)
+    at: datetime = Field(sa_type=UTCDateTime)  # when it happened (a call's time), not when typed
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    actor_id: int | None = Field(default=None)
+    actor: str = Field(default="", max_length=100)
+    text: str = Field(default="", max_length=1000)
+    details_json: str = Field(default="{}", sa_type=sa.Text)
+    file_sha256: str = Field(default="", max_length=64)
+    file_type: str = Field(default="", max_length=64)
+    file_name: str = Field(default="", max_length=120)
+
+
+class CaseNotice(SQLModel, table=True):
+    """返岗通知书 / 解除劳动合同通知书 exactly as sent: the PDF, its hash, the text, the message
+    that carried it and the channels chosen. Append-only."""
+
+    __tablename__ = "case_notice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="absence_case.id", index=True)
+    kind: str = Field(max_length=16)  # return | termination
+    number: str = Field(max_length=16, unique=True)  # FG-2026-0001 / JC-2026-0001
+    pdf: bytes = Field(sa_type=sa.LargeBinary)
+    sha256: str = Field(max_length=64)
+    channels: str = Field(max_length=64)
+    deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    policy_version_id: int | None = Field(default=None)
+    message_id: int | None = Field(default=None)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+    sent_by: int | None = Field(default=None)

@@ -177,12 +177,31 @@ def _due(session: Session, start: datetime, hours: int) -> datetime:
 
 
 def start(
-    session: Session, actor: Actor, name: str, subject_id: int, requester_id: int, days: Decimal, hr_must_approve: bool, now: datetime
+    session: Session,
+    actor: Actor,
+    name: str,
+    subject_id: int,
+    requester_id: int,
+    days: Decimal,
+    hr_must_approve: bool,
+    now: datetime,
+    named: list[int] | None = None,
 ) -> ApprovalInstance:
-    """Open an approval for a subject: steps resolved from the rules now, the first one pending."""
+    """Open an approval for a subject: steps resolved from the rules now, the first one pending.
+    ``named``: a chain HR configured (e.g. HR manager → legal → general manager) instead of the
+    manager rules, each step still routed through delegation and absence."""
     flow = workflow(name)
     rule_set = policy(session, flow.policy)
-    planned = rules.plan(org(session, local_today(now)), requester_id, days, rule_set.dept_head_over_days, hr_must_approve)
+    the_org = org(session, local_today(now))
+    if named:
+        planned = []
+        for approver_id in named:
+            approver, acting = rules.route(the_org, requester_id, approver_id)
+            if approver is not None and all(s.approver_id != approver for s in planned):
+                planned.append(rules.PlannedStep(rules.Rule.named, approver, acting))
+        planned = planned or [rules.PlannedStep(rules.Rule.hr, None)]
+    else:
+        planned = rules.plan(the_org, requester_id, days, rule_set.dept_head_over_days, hr_must_approve)
     instance = ApprovalInstance(workflow=name, subject_id=subject_id, requester_id=requester_id, created_at=now)
     session.add(instance)
     session.flush()
@@ -407,6 +426,24 @@ def withdraw(session: Session, actor: Actor, instance_id: int, now: datetime) ->
         raise NotFound()
     if instance.requester_id != actor.employee_id:
         raise NotPermitted()
+    if instance.status != rules.InstanceStatus.pending:
+        raise ValidationFailed("approval.not_pending", field="status")
+    steps = _steps(session, instance_id)
+    pending = [s for s in steps if s.status == rules.StepStatus.pending]
+    _finish(session, actor, instance, steps, rules.InstanceStatus.withdrawn, now)
+    params = {**workflow(instance.workflow).describe(session, instance.subject_id), "requester": _name(session, instance.requester_id)}
+    for step in pending:
+        notify_many(session, actor, _deciders(session, step), "approval", "approval.withdrawn", params, (), now, link_path="/approvals")
+
+
+def cancel(session: Session, actor: Actor, instance_id: int, now: datetime) -> None:
+    """HR ends a pending approval whose subject was closed another way (a case resolved while its
+    termination was being decided); the deciders are told."""
+    if not actor.has_role(Role.hr):
+        raise NotPermitted()
+    instance = session.get(ApprovalInstance, instance_id)
+    if instance is None:
+        raise NotFound()
     if instance.status != rules.InstanceStatus.pending:
         raise ValidationFailed("approval.not_pending", field="status")
     steps = _steps(session, instance_id)

@@ -250,10 +250,10 @@ def _path(sha256: str) -> Path:
     return attachment_dir() / sha256[:2] / sha256
 
 
-def stage_attachment(actor: Actor, data: bytes, name: str) -> files.Checked:
+def stage_attachment(actor: Actor, data: bytes, name: str, audio: bool = False) -> files.Checked:
     """Check an uploaded file by its content and store it under its hash (no row yet: a file is
     only ever served through an attachment row of a request the viewer may see)."""
-    checked = files.check(data, name, get_settings().attachment_max_bytes)
+    checked = files.check(data, name, get_settings().attachment_max_bytes, audio)
     path = _path(checked.sha256)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -263,7 +263,7 @@ def stage_attachment(actor: Actor, data: bytes, name: str) -> files.Checked:
     return checked
 
 
-def _stored(sha256: str, name: str) -> files.Checked:
+def _stored(sha256: str, name: str, audio: bool = False) -> files.Checked:
     if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         raise ValidationFailed("attachment.missing", field="attachments")
     path = _path(sha256)
@@ -272,12 +272,12 @@ def _stored(sha256: str, name: str) -> files.Checked:
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ValidationFailed("attachment.damaged", field="attachments", name=name[:120])
-    return files.check(data, name, get_settings().attachment_max_bytes)
+    return files.check(data, name, get_settings().attachment_max_bytes, audio)
 
 
-def staged_file(sha256: str, name: str) -> files.Checked:
+def staged_file(sha256: str, name: str, audio: bool = False) -> files.Checked:
     """A file uploaded earlier, checked again from the store (the form keeps only its hash)."""
-    return _stored(sha256, name)
+    return _stored(sha256, name, audio)
 
 
 def stored_bytes(sha256: str) -> bytes:
@@ -296,11 +296,12 @@ def purge_staged(session: Session, older_than: datetime) -> int:
     root = attachment_dir()
     if not root.exists():
         return 0
-    from selfservice.persistence.models import ChecklistItem, SeparationDocument
+    from selfservice.persistence.models import CaseEvent, ChecklistItem, SeparationDocument
 
     kept = set(session.exec(select(LeaveAttachment.sha256)).all())
     kept |= set(session.exec(select(ChecklistItem.photo_sha256).where(ChecklistItem.photo_sha256 != "")).all())
     kept |= set(session.exec(select(SeparationDocument.sha256)).all())
+    kept |= set(session.exec(select(CaseEvent.file_sha256).where(CaseEvent.file_sha256 != "")).all())
     removed = 0
     for path in root.glob("??/*"):
         if path.name in kept or path.stat().st_mtime >= older_than.timestamp():

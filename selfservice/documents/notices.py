@@ -1,0 +1,51 @@
+"""The formal notices of a disappearance case as PDFs (fpdf2, the embedded CJK font):
+返岗通知书 (return to work) and 解除劳动合同通知书 (termination), Chinese first, English after.
+
+The PDF's creation date is the sending moment, so the same facts give the same bytes; the
+bundle later carries a PAdES-signed copy whose prefix is exactly these bytes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from selfservice.documents.receipts import FONT, labelled
+
+TITLES = {
+    "return": ("返岗通知书", "Notice to Return to Work"),
+    "termination": ("解除劳动合同通知书", "Notice of Termination of the Labour Contract"),
+}
+
+
+def render(kind: str, number: str, company: str, text_zh: str, text_en: str, sent_at: datetime, verify_note: str = "") -> bytes:
+    title_zh, title_en = TITLES[kind]
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(sent_at)
+    pdf.set_title(f"{title_zh} / {title_en} {number}")
+    pdf.set_author(company)
+    pdf.set_lang("zh-CN")
+    pdf.add_font("noto", fname=str(FONT))
+    pdf.set_margins(22, 20, 22)
+    pdf.add_page()
+    pdf.set_font("noto", size=18)
+    pdf.cell(0, 10, title_zh, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("noto", size=11)
+    pdf.set_text_color(90)
+    pdf.cell(0, 6, title_en, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("noto", size=8)
+    pdf.cell(0, 6, f"编号 / No. {number}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    pdf.set_text_color(0)
+    pdf.set_font("noto", size=10.5)
+    pdf.multi_cell(0, 6.5, text_zh, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+    pdf.set_text_color(60)
+    pdf.set_font("noto", size=9)
+    pdf.multi_cell(0, 5.5, text_en, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if verify_note:
+        pdf.ln(6)
+        labelled(pdf, "送达与核验 / Service and verification", verify_note)
+    return bytes(pdf.output())
