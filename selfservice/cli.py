@@ -112,6 +112,51 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evidence_export(args: argparse.Namespace) -> int:
+    """Build and keep a case's evidence bundle, and write it to ``--out``."""
+    from pathlib import Path
+
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import evidence
+
+    with session_scope() as session:
+        case = evidence.by_number(session, args.case)
+        export_id = evidence.export(session, SYSTEM, case.id, _now(), english=args.english)  # type: ignore[arg-type]
+        data, _, name = evidence.bundle_file(session, SYSTEM, export_id)
+    out = Path(args.out or name)
+    out.write_bytes(data)
+    print(f"evidence: {out} ({len(data)} bytes)")
+    return 0
+
+
+def cmd_evidence_verify(args: argparse.Namespace) -> int:
+    """Check a bundle offline; exit 1 naming the first file that fails."""
+    from pathlib import Path
+
+    from selfservice.services import evidence
+
+    lang = args.lang
+    try:
+        data = Path(args.bundle).read_bytes()
+        trusted = [Path(p).read_bytes() for p in args.trust] if args.trust else None
+    except OSError as error:
+        print(f"{args.bundle}: {error.strerror}", file=sys.stderr)
+        return 2
+    report = evidence.verify(data, trusted)
+    if not report.ok:
+        print(t(lang, report.problem, file=report.file), file=sys.stderr)
+        if report.fingerprint:
+            print(f"certificate SHA-256: {report.fingerprint}", file=sys.stderr)
+        return 1
+    print(
+        f"bundle OK: case {report.case}, {report.files} files, {report.pdfs} signed PDFs"
+        f"{', timestamped' if report.timestamped else ''}; audit checkpoint at seq {report.checkpoint_seq}\n"
+        f"signed by key {report.key_id}, certificate SHA-256 {report.fingerprint}"
+        + ("" if trusted else "\n(compare this fingerprint with the one the company publishes, or pass --trust company.pem)")
+    )
+    return 0
+
+
 def cmd_outbox_drain(args: argparse.Namespace) -> int:
     """Send every due delivery now (operators, tests, the benchmark)."""
     import asyncio
@@ -264,6 +309,18 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(func=cmd_audit_verify)
     checkpoint = audit_sub.add_parser("checkpoint", help="sign the chain's head with the company key now (also daily and on every export)")
     checkpoint.set_defaults(func=cmd_audit_checkpoint)
+    evidence_cmd = sub.add_parser("evidence", help="evidence bundles of disappearance cases")
+    evidence_sub = evidence_cmd.add_subparsers(dest="evidence_command", required=True)
+    export = evidence_sub.add_parser("export", help="build, sign and keep a case's bundle (also takes an audit checkpoint)")
+    export.add_argument("case", help="the case number, e.g. AJ-2026-0001")
+    export.add_argument("--out", help="where to write the ZIP (default: its own name in the current directory)")
+    export.add_argument("--english", action="store_true", help="add the English edition of the timeline")
+    export.set_defaults(func=cmd_evidence_export)
+    check = evidence_sub.add_parser("verify", help="check a bundle offline; exit 1 naming the first file that fails")
+    check.add_argument("bundle")
+    check.add_argument("--trust", action="append", help="a company certificate (PEM) the bundle must be signed with")
+    check.add_argument("--lang", default="zh-CN", choices=["zh-CN", "en"])
+    check.set_defaults(func=cmd_evidence_verify)
     leave_cmd = sub.add_parser("leave", help="leave balances")
     leave_sub = leave_cmd.add_subparsers(dest="leave_command", required=True)
     accrue = leave_sub.add_parser("accrue", help="grant a year's quotas (carry-over and expiry of the year before); safe to repeat")

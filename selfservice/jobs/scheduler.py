@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from selfservice.jobs import attendance, policies, separations
+from selfservice.jobs import attendance, cases, policies, separations
 from selfservice.jobs.dispatcher import Dispatcher
 from selfservice.jobs.leader import LeaderLock
 from selfservice.settings import get_settings
@@ -94,6 +94,8 @@ def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
     scheduler.add_job(policies.contacts_tick, "interval", minutes=60, id="contacts.reconfirm", max_instances=1, coalesce=True)
     scheduler.add_job(separations.daily_tick, "interval", minutes=15, id="separations.daily", max_instances=1, coalesce=True)
     scheduler.add_job(separations.checklist_tick, "interval", minutes=5, id="separations.checklist", max_instances=1, coalesce=True)
+    scheduler.add_job(cases.watch_tick, "interval", minutes=5, id="cases.watch", max_instances=1, coalesce=True)
+    scheduler.add_job(cases.checkpoint_tick, "interval", hours=1, id="audit.checkpoint", max_instances=1, coalesce=True)
     heartbeat = os.environ.get("SELFSERVICE_HEARTBEAT_FILE")
     if heartbeat:
         scheduler.add_job(

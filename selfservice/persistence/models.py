@@ -1006,3 +1006,20 @@ class CaseNotice(SQLModel, table=True):
     message_id: int | None = Field(default=None)
     sent_at: datetime = Field(sa_type=UTCDateTime)
     sent_by: int | None = Field(default=None)
+
+
+class EvidenceExport(SQLModel, table=True):
+    """An evidence bundle as exported: its hash, where the bytes are kept, the checkpoint taken
+    with it. Append-only; the bundle itself is never rebuilt in place."""
+
+    __tablename__ = "evidence_export"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="absence_case.id", index=True)
+    sha256: str = Field(max_length=64)
+    size: int
+    file_name: str = Field(max_length=120)
+    languages: str = Field(default="zh-CN", max_length=16)
+    checkpoint_id: int | None = Field(default=None, foreign_key="audit_checkpoint.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: int | None = Field(default=None)

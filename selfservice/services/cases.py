@@ -512,7 +512,7 @@ def _reaction(session: Session, row: AbsenceCase) -> str:
         select(LeaveRequest.id).where(LeaveRequest.employee_id == row.employee_id, LeaveRequest.created_at > since).limit(1)
     ).first()
     if leave is not None:
-        return f"leave #{leave}"
+        return f"leave_filed #{leave}"
     if row.streak_id is not None:
         reply_text = session.exec(
             select(AbsenceNote.text)
@@ -524,7 +524,7 @@ def _reaction(session: Session, row: AbsenceCase) -> str:
     return ""
 
 
-REACTION_WORDS = {"punch": ("打卡", "punched"), "leave": ("提交了请假", "filed leave"), "reply": ("回复", "replied")}
+REACTION_WORDS = {"punch": ("打卡", "punched"), "leave_filed": ("提交了请假", "filed leave"), "reply": ("回复", "replied")}
 
 
 def _pause(session: Session, actor: Actor | None, row: AbsenceCase, reaction: str, now: datetime) -> None:

@@ -263,6 +263,18 @@ def stage_attachment(actor: Actor, data: bytes, name: str, audio: bool = False) 
     return checked
 
 
+def store_raw(data: bytes) -> str:
+    """Keep bytes the system made itself (an evidence bundle) in the same store; returns the hash."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = _path(digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return digest
+
+
 def _stored(sha256: str, name: str, audio: bool = False) -> files.Checked:
     if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         raise ValidationFailed("attachment.missing", field="attachments")
@@ -296,12 +308,13 @@ def purge_staged(session: Session, older_than: datetime) -> int:
     root = attachment_dir()
     if not root.exists():
         return 0
-    from selfservice.persistence.models import CaseEvent, ChecklistItem, SeparationDocument
+    from selfservice.persistence.models import CaseEvent, ChecklistItem, EvidenceExport, SeparationDocument
 
     kept = set(session.exec(select(LeaveAttachment.sha256)).all())
     kept |= set(session.exec(select(ChecklistItem.photo_sha256).where(ChecklistItem.photo_sha256 != "")).all())
     kept |= set(session.exec(select(SeparationDocument.sha256)).all())
     kept |= set(session.exec(select(CaseEvent.file_sha256).where(CaseEvent.file_sha256 != "")).all())
+    kept |= set(session.exec(select(EvidenceExport.sha256)).all())
     removed = 0
     for path in root.glob("??/*"):
         if path.name in kept or path.stat().st_mtime >= older_than.timestamp():

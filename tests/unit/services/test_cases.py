@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
+from selfservice.documents import signing
 from selfservice.domain import cases as rules
 from selfservice.domain.errors import DomainError, NotPermitted, ValidationFailed
 from selfservice.persistence.models import (
@@ -17,6 +18,7 @@ from selfservice.persistence.models import (
     ApprovalStep,
     CaseEvent,
     CaseNotice,
+    CompanyKey,
     NotificationDelivery,
     NotificationMessage,
     Punch,
@@ -255,3 +257,140 @@ def test_who_may_do_what(company):
         cases.reply(session, stranger, "FG-2026-0001", "not mine", NOW)
     with pytest.raises(NotPermitted):
         cases.notice_by_number(session, stranger, "FG-2026-0001")
+
+
+# ---- the evidence bundle ---------------------------------------------------------------------
+
+
+def _terminated(session) -> int:
+    hr = actor_for(session, "hr01")
+    case_id = _open(session)
+    cases.add_event(
+        session, hr, case_id, "call", NOW - timedelta(hours=2), "", NOW, number=employee(session, "E1007").phone, outcome="switched_off"
+    )
+    cases.send_return_notice(session, hr, case_id, ["inapp", "wecom", "sms"], NOW)
+    session.commit()
+    cases.notice_by_number(session, actor_for(session, "E1007"), "FG-2026-0001")
+    later = NOW + timedelta(days=4)
+    cases.propose(session, hr, case_id, "逾期未返岗。", later)
+    session.commit()
+    _approve_all(session, case_id, later)
+    cases.notify_union(session, hr, case_id, "连续旷工", None, later)
+    cases.send_termination(session, hr, case_id, ["inapp", "sms"], later)
+    session.commit()
+    return case_id
+
+
+def _rezip(data: bytes, change) -> bytes:
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            content = change(name, source.read(name))
+            if content is not None:
+                target.writestr(name, content)
+    return out.getvalue()
+
+
+def test_the_bundle_verifies_offline_and_fails_on_any_changed_byte(company, tmp_path, capsys):
+    import zipfile
+
+    from selfservice.cli import main
+    from selfservice.services import evidence
+
+    session = company
+    case_id = _terminated(session)
+    export_id = evidence.export(session, actor_for(session, "hr01"), case_id, NOW + timedelta(days=4, hours=1), english=True)
+    session.commit()
+    data, content_type, name = evidence.bundle_file(session, actor_for(session, "hr01"), export_id)
+    assert content_type == "application/zip" and name.startswith("AJ-2026-0001-evidence-")
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    for expected in (
+        "manifest.json",
+        "manifest.sig.json",
+        "company-certificate.pem",
+        "01-timeline/timeline-zh-CN.pdf",
+        "01-timeline/timeline-en.pdf",
+        "02-notices/FG-2026-0001.pdf",
+        "02-notices/JC-2026-0001.pdf",
+        "03-deliveries.json",
+        "04-handbook/signature-receipt.pdf",
+        "05-address-for-service/confirmation-receipt.pdf",
+        "05-address-for-service/contact-history.json",
+        "06-attendance.xlsx",
+        "07-reminders.json",
+        "08-audit.jsonl",
+    ):
+        assert expected in names, expected
+    report = evidence.verify(data)
+    assert report.ok and report.pdfs == 4 and report.case == "AJ-2026-0001", report
+    timeline = "".join(
+        "".join(
+            p.extract_text() for p in PdfReader(io.BytesIO(zipfile.ZipFile(io.BytesIO(data)).read("01-timeline/timeline-zh-CN.pdf"))).pages
+        ).split()
+    )
+    assert "目录" in timeline and "发出返岗通知书FG-2026-0001" in timeline and "电话联系" in timeline and "关机" in timeline
+
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(data)
+    assert main(["evidence", "verify", str(path)]) == 0
+    assert "bundle OK" in capsys.readouterr().out
+
+    for victim in (
+        "02-notices/FG-2026-0001.pdf",
+        "01-timeline/timeline-zh-CN.pdf",
+        "03-deliveries.json",
+        "06-attendance.xlsx",
+        "08-audit.jsonl",
+        "manifest.json",
+    ):
+
+        def flip(name, content, victim=victim):
+            if name != victim:
+                return content
+            middle = len(content) // 2
+            return content[:middle] + bytes([content[middle] ^ 0x01]) + content[middle + 1 :]
+
+        tampered = evidence.verify(_rezip(data, flip))
+        assert not tampered.ok and tampered.file == victim, (victim, tampered)
+        path.write_bytes(_rezip(data, flip))
+        assert main(["evidence", "verify", str(path), "--lang", "en"]) == 1
+        assert victim in capsys.readouterr().err
+
+    dropped = evidence.verify(_rezip(data, lambda n, c: None if n == "06-attendance.xlsx" else c))
+    assert (dropped.ok, dropped.problem, dropped.file) == (False, "evidence.missing_file", "06-attendance.xlsx")
+    added = evidence.verify(_rezip(data, lambda n, c: c))
+    assert added.ok  # the same files re-zipped are the same evidence
+    truncated = evidence.verify(data[: len(data) // 2])
+    assert not truncated.ok and truncated.problem == "evidence.not_a_bundle"
+    smuggled = evidence.verify(_with_extra(data))
+    assert (smuggled.ok, smuggled.problem, smuggled.file) == (False, "evidence.extra_file", "09-files/forged.pdf")
+    foreign = signing.generate("Someone else", NOW).certificate_pem.encode()
+    assert evidence.verify(data, [foreign]).problem == "evidence.untrusted_key"
+    own = session.exec(select(CompanyKey)).one().certificate_pem.encode()
+    assert evidence.verify(data, [own]).ok
+
+
+def _with_extra(data: bytes) -> bytes:
+    import zipfile
+
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a") as bundle:
+        bundle.writestr("09-files/forged.pdf", b"%PDF-1.4 forged")
+    return out.getvalue()
+
+
+def test_exporting_is_for_hr_only(company):
+    from selfservice.services import evidence
+
+    session = company
+    case_id = _open(session)
+    for who in ("E1007", "E1003", "E2004"):
+        with pytest.raises(NotPermitted):
+            evidence.export(session, actor_for(session, who), case_id, NOW)
+    export_id = evidence.export(session, actor_for(session, "hr01"), case_id, NOW)
+    session.commit()
+    with pytest.raises(NotPermitted):
+        evidence.bundle_file(session, actor_for(session, "E1003"), export_id)
