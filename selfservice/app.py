@@ -7,12 +7,13 @@ import reflex as rx
 from selfservice import api
 from selfservice.jobs import scheduler
 from selfservice.ui import routes
-from selfservice.ui.pages import attendance_panels, policy_panels, separations_hr  # noqa: F401  (register their panels of /hr)
+from selfservice.ui.pages import attendance_panels, cases, policy_panels, separations_hr  # noqa: F401  (register their panels of /hr)
 from selfservice.ui.pages.approvals import ApprovalsState, approvals_page
 from selfservice.ui.pages.attendance import EmployeeAttendanceState, MyAttendanceState, employee_attendance_page, my_attendance_page
 from selfservice.ui.pages.attendance_settings import AttendanceSettingsState, attendance_settings_page
 from selfservice.ui.pages.attendance_sources import SourcesState, sources_page
 from selfservice.ui.pages.calendar import CalendarState, calendar_page
+from selfservice.ui.pages.cases import CasesState, CaseState, NoticeState, case_page, cases_page, notice_page
 from selfservice.ui.pages.channels import ChannelsState, channels_page
 from selfservice.ui.pages.contact import ContactState, contact_page
 from selfservice.ui.pages.directory import DirectoryState, directory_page
@@ -76,6 +77,9 @@ PAGES = (
     (routes.SEPARATION, separation_page, SeparationState.load),
     (routes.SEPARATIONS, separations_page, SeparationsState.load),
     (routes.SEPARATION_TEMPLATES, templates_page, TemplatesState.load),
+    (routes.CASES, cases_page, CasesState.load),
+    (routes.CASE, case_page, CaseState.load),
+    (routes.NOTICE, notice_page, NoticeState.load),
 )
 for route, component, on_load in PAGES:
     app.add_page(component, route=route, title="selfservice", on_load=on_load)

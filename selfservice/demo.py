@@ -13,7 +13,16 @@ from sqlmodel import Session, select
 
 from selfservice.auth import secrets as sec
 from selfservice.domain.actor import SYSTEM
-from selfservice.persistence.models import ApprovalInstance, ApprovalStep, Department, Employee, Policy, PolicyAssignment, UserAccount
+from selfservice.persistence.models import (
+    ApprovalInstance,
+    ApprovalStep,
+    CaseNotice,
+    Department,
+    Employee,
+    Policy,
+    PolicyAssignment,
+    UserAccount,
+)
 from selfservice.services import audit
 from selfservice.settings import get_settings
 
@@ -155,6 +164,7 @@ def load_demo(session: Session, today: date | None = None, workflows: bool = Tru
         _demo_policies(session, employees, today, now)
         _demo_contacts(session, employees, today, now)
         _demo_separations(session, employees, today, now)
+        _demo_cases(session, employees, today, now)
     return len(PEOPLE)
 
 
@@ -690,6 +700,89 @@ def _demo_separations(session: Session, employees: dict[str, Employee], today: d
     certificate = session.exec(select(SeparationCertificate).where(SeparationCertificate.separation_id == sid)).one()
     notifications.acknowledge(session, who("E3011"), certificate.message_id, morning + timedelta(hours=9))  # type: ignore[arg-type]
     separations.daily(session, morning + timedelta(days=1))
+
+
+def _demo_cases(session: Session, employees: dict[str, Employee], today: date, now: datetime) -> None:
+    """Two disappearance cases: 程露's, opened after this morning's scan, with the return-to-work
+    notice sent to her confirmed channels and read but unanswered (the deadline runs); and 吴婷's,
+    opened before her sick leave came in, paused by it, closed, its evidence bundle ready. 徐强's
+    three days are offered for a case on the dashboard."""
+    from selfservice.persistence.models import AbsenceStreak, LeaveRequest
+    from selfservice.services import cases, contacts, evidence, notifications
+    from selfservice.services.auth import actor_of
+
+    accounts = {a.employee_id: a for a in session.exec(select(UserAccount)).all()}
+
+    def who(no: str):  # noqa: ANN202
+        return actor_of(accounts[employees[no].id])  # type: ignore[index]
+
+    hr = who("hr01")
+    handbook = session.exec(select(Policy).where(Policy.title_zh == "员工手册")).first()
+    cases.save_settings(
+        session,
+        hr,
+        {
+            "streak_days": "3",
+            "return_days": "3",
+            "approvers": "E4001, E3001",
+            "union_no": "E4004",
+            "union_name": "示例科技有限公司工会",
+            "policy_id": str(handbook.id if handbook else ""),
+            "rule_text": "未打卡且未请假的工作日记为缺勤；连续旷工三个工作日，视为严重违反规章制度，公司可依法解除劳动合同。",
+        },
+        now - timedelta(days=30),
+    )
+
+    # 吴婷: opened a few minutes before her sick leave was filed; the leave paused it; HR closed it.
+    wu = employees["E1010"]
+    sick = session.exec(select(LeaveRequest).where(LeaveRequest.employee_id == wu.id).order_by(LeaveRequest.id.desc())).first()
+    streak = session.exec(select(AbsenceStreak).where(AbsenceStreak.employee_id == wu.id).order_by(AbsenceStreak.id.desc())).first()
+    if sick is not None and streak is not None:
+        filed = sick.created_at
+        closed_case = cases.open_case(session, hr, filed - timedelta(minutes=6), streak_id=streak.id)
+        cases.add_event(
+            session,
+            who("E1003"),
+            closed_case,
+            "call",
+            filed - timedelta(minutes=4),
+            "",
+            filed - timedelta(minutes=3),
+            number=wu.phone,
+            outcome="reached",
+        )
+        cases.watch(session, None, filed + timedelta(minutes=5))
+        cases.resolve(session, hr, closed_case, "leave", "急性肠胃炎住院，病假已批准，病假条已上传。", filed + timedelta(hours=2))
+        evidence.export(session, hr, closed_case, filed + timedelta(hours=2, minutes=10))
+
+    # 程露: three days, her reminder read and never answered; HR opens a case after this morning's scan.
+    cheng = employees["E3008"]
+    streak = session.exec(
+        select(AbsenceStreak).where(AbsenceStreak.employee_id == cheng.id, AbsenceStreak.status == "open").order_by(AbsenceStreak.id.desc())
+    ).first()
+    if streak is None:
+        return
+    base = max(streak.updated_at, now - timedelta(hours=2))
+
+    def step(minutes: int) -> datetime:
+        return min(now - timedelta(seconds=60 - minutes), base + timedelta(minutes=minutes))
+
+    case_id = cases.open_case(session, hr, step(5), streak_id=streak.id)
+    cases.add_event(session, who("E3003"), case_id, "call", step(7), "", step(8), number=cheng.phone, outcome="no_answer")
+    cases.add_event(
+        session,
+        hr,
+        case_id,
+        "emergency_contact",
+        step(12),
+        "联系紧急联系人（母亲），称不知其去向。",
+        step(13),
+        number=cheng.emergency_contact_phone,
+    )
+    channels = [c for c in contacts.formal_channels(session, cheng.id) if c != "post"]  # type: ignore[arg-type]
+    notice_id = cases.send_return_notice(session, hr, case_id, channels, step(20))
+    notice = session.get(CaseNotice, notice_id)
+    notifications.open_message(session, who("E3008"), notice.message_id, step(35))  # type: ignore[arg-type, union-attr]
 
 
 def _daytime(now: datetime) -> datetime:

@@ -1,5 +1,5 @@
 """Serving files: leave attachments, policy PDFs, signature receipts, separation certificates,
-separation documents and checklist photos, only through a short-lived link signed for one
+separation documents and checklist photos, case notices and files, evidence bundles, only through a short-lived link signed for one
 account, and only while that account may still see the file (re-checked on every download)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from selfservice.domain.errors import DomainError
 from selfservice.persistence.db import session_scope
-from selfservice.services import file_links, leave_requests, policies, separations, signatures
+from selfservice.services import cases, evidence, file_links, leave_requests, policies, separations, signatures
 
 Found = tuple[bytes, str, str]  # bytes, content type, file name
 
@@ -51,6 +51,18 @@ def _item_photo(session: Session, object_id: int, account_id: int, expires: int,
     return separations.photo_file(
         session, file_links.account_of(session, "item_photo", object_id, account_id, expires, mac, now), object_id
     )
+
+
+def _case_notice(session: Session, object_id: int, account_id: int, expires: int, mac: str, now: datetime) -> Found:
+    return cases.notice_file(session, file_links.account_of(session, "case_notice", object_id, account_id, expires, mac, now), object_id)
+
+
+def _case_file(session: Session, object_id: int, account_id: int, expires: int, mac: str, now: datetime) -> Found:
+    return cases.event_file(session, file_links.account_of(session, "case_file", object_id, account_id, expires, mac, now), object_id)
+
+
+def _evidence(session: Session, object_id: int, account_id: int, expires: int, mac: str, now: datetime) -> Found:
+    return evidence.bundle_file(session, file_links.account_of(session, "evidence", object_id, account_id, expires, mac, now), object_id)
 
 
 def _open(opener: Callable[..., Found], object_id: int, account_id: int, expires: int, mac: str) -> Found | None:
@@ -94,4 +106,7 @@ routes = [
     Route("/files/certificate/{object_id:int}", _served(_certificate, "attachment")),
     Route("/files/separation_doc/{object_id:int}", _served(_separation_document, "inline")),
     Route("/files/item_photo/{object_id:int}", _served(_item_photo, "inline")),
+    Route("/files/case_notice/{object_id:int}", _served(_case_notice, "inline")),
+    Route("/files/case_file/{object_id:int}", _served(_case_file, "inline")),
+    Route("/files/evidence/{object_id:int}", _served(_evidence, "attachment")),
 ]

@@ -40,11 +40,11 @@ def render(kind: str, number: str, company: str, text_zh: str, text_en: str, sen
     pdf.ln(4)
     pdf.set_text_color(0)
     pdf.set_font("noto", size=10.5)
-    pdf.multi_cell(0, 6.5, text_zh, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 6.5, text_zh, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
     pdf.set_text_color(60)
     pdf.set_font("noto", size=9)
-    pdf.multi_cell(0, 5.5, text_en, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 5.5, text_en, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if verify_note:
         pdf.ln(6)
         labelled(pdf, "送达与核验 / Service and verification", verify_note)

@@ -19,6 +19,7 @@ class Line:
     at: datetime
     title: str
     details: list[str]
+    whole_day: bool = False  # a missing day: no time of day
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,8 @@ def render(data: TimelineData) -> bytes:
             pdf.cell(0, 7, str(section.page_number), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     pdf.add_page()
-    pdf.insert_toc_placeholder(toc, pages=1, allow_extra_pages=True)
+    pdf.insert_toc_placeholder(toc, pages=1, allow_extra_pages=True)  # breaks to a new page itself
 
-    pdf.add_page()
     pdf.start_section(words["summary"])
     pdf.set_font("noto", size=14)
     pdf.cell(0, 10, words["summary"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -145,7 +145,7 @@ def render(data: TimelineData) -> bytes:
             pdf.set_fill_color(238, 241, 245)
             pdf.cell(0, 7, f"{day:%Y-%m-%d}", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("noto", size=9.5)
-        pdf.cell(16, 6, f"{local:%H:%M}", new_x=XPos.RIGHT, new_y=YPos.TOP)
+        pdf.cell(16, 6, "" if line.whole_day else f"{local:%H:%M}", new_x=XPos.RIGHT, new_y=YPos.TOP)
         pdf.multi_cell(0, 6, line.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if line.details:
             pdf.set_font("noto", size=8.5)

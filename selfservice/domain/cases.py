@@ -135,7 +135,12 @@ def check_return_notice(stage: str) -> None:
 
 
 def _local(moment: datetime, tz: ZoneInfo) -> str:
-    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
+    return deadline_text(moment, tz)
+
+
+def deadline_text(deadline_at: datetime, tz: ZoneInfo) -> str:
+    """A deadline as people read it: the last minute it still holds ("2026-12-05 23:59")."""
+    return f"{(deadline_at - timedelta(seconds=1)).astimezone(tz):%Y-%m-%d %H:%M}"
 
 
 def check_proposal(stage: str, deadline_at: datetime | None, now: datetime, tz: ZoneInfo) -> None:
@@ -204,6 +209,7 @@ class Rule:
     sha256: str
     text: str
     signed_at: datetime | None  # None: the employee never signed this handbook
+    title_en: str = ""
 
 
 @dataclass(frozen=True)

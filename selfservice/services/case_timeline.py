@@ -32,7 +32,7 @@ from selfservice.persistence.models import (
     NotificationDelivery,
     NotificationMessage,
 )
-from selfservice.services import approvals, cases, contacts
+from selfservice.services import approvals, cases, contacts, dashboard
 from selfservice.settings import get_settings
 
 
@@ -63,7 +63,7 @@ class Entry:
     deliveries: tuple[Delivery, ...] = ()
     read_at: datetime | None = None
     acknowledged_at: datetime | None = None
-    file_url: str = ""
+    file: tuple[str, int] | None = None  # (file route kind, id): the page signs a link for its viewer
     message_id: int | None = None
 
 
@@ -131,23 +131,32 @@ def entries(session: Session, row: AbsenceCase) -> list[Entry]:
             found.append(Entry(note.created_at, f"note.{note.kind}", text=note.text, actor=names.get(note.author_id, "")))  # type: ignore[arg-type]
     opener = session.get(Employee, row.opened_by) if row.opened_by else None
     found.append(Entry(row.opened_at, "opened", {"number": row.number}, actor=opener.name if opener else ""))
-    for event in session.exec(select(CaseEvent).where(CaseEvent.case_id == row.id).order_by(CaseEvent.id)).all():  # type: ignore[arg-type]
-        details = {k: str(v) for k, v in json.loads(event.details_json or "{}").items()}
+    events = list(session.exec(select(CaseEvent).where(CaseEvent.case_id == row.id).order_by(CaseEvent.id)).all())  # type: ignore[arg-type]
+    people = {
+        e.id: e.name
+        for e in session.exec(select(Employee).where(Employee.id.in_({ev.actor_id for ev in events if ev.actor_id}))).all()  # type: ignore[attr-defined,union-attr]
+    }
+    for event in events:
+        details = {
+            k: str(v)
+            for k, v in json.loads(event.details_json or "{}").items()
+            if k not in ("message_id", "to", "approval_id", "notice_id")
+        }
         found.append(
             Entry(
                 event.at,
                 f"event.{event.kind}",
                 details,
                 text=event.text,
-                actor=event.actor,
-                file_url=f"/files/case_file/{event.id}" if event.file_sha256 else "",
+                actor=people.get(event.actor_id, "") if event.actor_id else "",
+                file=("case_file", event.id) if event.file_sha256 else None,  # type: ignore[arg-type]
             )
         )
     for notice in notices:
         message = messages.get(notice.message_id) if notice.message_id else None
         params = {"number": notice.number, "sha256": notice.sha256, "channels": notice.channels}
         if notice.deadline_at:
-            params["deadline"] = f"{notice.deadline_at.astimezone(zone):%Y-%m-%d %H:%M}"
+            params["deadline"] = rules.deadline_text(notice.deadline_at, zone)
         found.append(
             Entry(
                 notice.sent_at,
@@ -156,7 +165,7 @@ def entries(session: Session, row: AbsenceCase) -> list[Entry]:
                 deliveries=tuple(by_message.get(notice.message_id, [])) if notice.message_id else (),
                 read_at=message.read_at if message else None,
                 acknowledged_at=message.acknowledged_at if message else None,
-                file_url=f"/files/case_notice/{notice.id}",
+                file=("case_notice", notice.id),  # type: ignore[arg-type]
                 message_id=notice.message_id,
             )
         )
@@ -212,7 +221,7 @@ def describe(entry: Entry, lang: str) -> tuple[str, list[str]]:
             parts.append(t(lang, "case.tl.delivered", at=_local(d.delivered_at)))
         if d.read_at:
             parts.append(t(lang, "case.tl.read", at=_local(d.read_at)))
-        if d.error:
+        if d.error and d.status == "failed":
             parts.append(d.error[:80])
         lines.append(" · ".join(parts))
     if entry.message_id:
@@ -220,6 +229,16 @@ def describe(entry: Entry, lang: str) -> tuple[str, list[str]]:
         if entry.acknowledged_at:
             lines.append(t(lang, "case.tl.acknowledged", at=_local(entry.acknowledged_at)))
     return title, lines
+
+
+def outcome_text(outcome: str, lang: str) -> str:
+    """How a closed case ended, in words: "已补请假：…" rather than the stored "leave: …"."""
+    code, _, text = outcome.partition(": ")
+    if code in {r.value for r in rules.Resolution}:
+        return f"{t(lang, f'case.value.{code}')}{t(lang, 'punctuation.colon')}{text}"
+    if code == "terminated":
+        return t(lang, "case.outcome_terminated", number=text)
+    return outcome
 
 
 # ---- the case page, the list, the dashboard panel ----------------------------------------------------
@@ -382,3 +401,33 @@ def panel(session: Session, actor: Actor, now: datetime) -> tuple[list[PanelRow]
         .limit(20)
     ).all()
     return panel_rows, [Candidate(s.id, e.employee_no, e.name, s.days, s.start_date) for s, e in streaks]  # type: ignore[arg-type]
+
+
+# ---- the dashboard's export ------------------------------------------------------------------------
+
+CASES = "cases"
+
+
+def _export_rows(session: Session, actor: Actor, now: datetime, language: str) -> list[list]:
+    return [
+        [
+            r.number,
+            r.employee_no,
+            r.name,
+            t(language, f"case.stage.{r.stage}"),
+            _local(r.opened_at),
+            rules.deadline_text(r.next_deadline, tz()) if r.next_deadline else "",
+        ]
+        for r in listing(session, actor, now)
+    ]
+
+
+dashboard.register(
+    dashboard.Panel(
+        CASES,
+        "dashboard.cases",
+        15,
+        ("case.number_col", "field.employee_no", "field.name", "case.stage_col", "case.opened_col", "case.deadline_col"),
+        _export_rows,
+    )
+)

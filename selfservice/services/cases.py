@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -369,7 +370,7 @@ def cited_rule(session: Session, employee_id: int) -> tuple[rules.Rule | None, i
         signed_at = None
     if version is None:
         return None, None
-    return rules.Rule(version.title_zh, version.number, version.content_sha256, config.rule_text, signed_at), version.id
+    return rules.Rule(version.title_zh, version.number, version.content_sha256, config.rule_text, signed_at, version.title_en), version.id
 
 
 def _facts(
@@ -529,7 +530,8 @@ REACTION_WORDS = {"punch": ("打卡", "punched"), "leave_filed": ("提交了请�
 
 def _pause(session: Session, actor: Actor | None, row: AbsenceCase, reaction: str, now: datetime) -> None:
     kind, _, detail = reaction.partition(" ")
-    _event(session, actor, row, rules.EventKind.reaction, now, detail[:1000], now, {"what": kind})
+    text = "" if kind == "leave_filed" else detail[:1000]  # a punch's time, a reply's words; a leave request is linked in the audit
+    _event(session, actor, row, rules.EventKind.reaction, now, text, now, {"what": kind})
     _set_stage(session, actor, row, rules.Stage.paused, now, paused_at=now, reaction=reaction[:200])
     employee = _employee(session, row.employee_id)
     zh, en = REACTION_WORDS.get(kind, (kind, kind))
@@ -830,3 +832,64 @@ def event_file(session: Session, viewer: Actor, event_id: int) -> tuple[bytes, s
         raise NotFound()
     visible(session, viewer, event.case_id)
     return leave_requests.stored_bytes(event.file_sha256), event.file_type, event.file_name or event.file_sha256[:12]
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    id: int
+    number: str
+    kind: str
+    text_zh: str
+    text_en: str
+    sha256: str
+    sent_at: datetime
+    deadline_at: datetime | None
+    acknowledged_at: datetime | None
+    replied: bool
+    is_recipient: bool
+
+
+def notice_view(session: Session, viewer: Actor, number: str, now: datetime) -> NoticeView:
+    """A notice on its own page: the employee it was sent to reads it there (recorded as a read of
+    the in-app message, like the inbox), or HR / the manager look at it (no read recorded)."""
+    from selfservice.services import notifications
+
+    notice = notice_by_number(session, viewer, number)
+    row = _get(session, notice.case_id)
+    message = session.get(NotificationMessage, notice.message_id) if notice.message_id else None
+    mine = row.employee_id == viewer.employee_id
+    if mine and message is not None:
+        notifications.open_message(session, viewer, message.id, now)  # type: ignore[arg-type]
+    params = json.loads(message.params_json) if message else {}
+    replied = (
+        session.exec(
+            select(CaseEvent.id).where(
+                CaseEvent.case_id == row.id, CaseEvent.kind == rules.EventKind.reaction, CaseEvent.actor_id == row.employee_id
+            )
+        ).first()
+        is not None
+    )
+    return NoticeView(
+        notice.id,  # type: ignore[arg-type]
+        notice.number,
+        notice.kind,
+        params.get("text_zh", ""),
+        params.get("text_en", ""),
+        notice.sha256,
+        notice.sent_at,
+        notice.deadline_at,
+        message.acknowledged_at if message else None,
+        replied,
+        mine,
+    )
+
+
+def acknowledge_notice(session: Session, actor: Actor, number: str, now: datetime) -> None:
+    """我已收到: the employee confirms receipt of a notice (not an answer: the case goes on)."""
+    from selfservice.services import notifications
+
+    notice = notice_by_number(session, actor, number)
+    row = _get(session, notice.case_id)
+    if row.employee_id != actor.employee_id or notice.message_id is None:
+        raise NotPermitted()
+    notifications.acknowledge(session, actor, notice.message_id, now)

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from selfservice.documents import evidence as bundle_format
 from selfservice.documents import signing
 from selfservice.documents import timeline as timeline_pdf
+from selfservice.domain import cases as rules
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import NotFound, NotPermitted, ValidationFailed
 from selfservice.i18n import t
@@ -316,7 +317,7 @@ def export(session: Session, actor: Actor, case_id: int, now: datetime, english:
     for lang in ("zh-CN", "en") if english else ("zh-CN",):
         files = [(p, _note(p, lang)) for p in sorted([*builder.files, f"01-timeline/timeline-{lang}.pdf"])]
         summary = _summary(session, row, employee, department, lang, now)
-        lines = [timeline_pdf.Line(e.at, *case_timeline.describe(e, lang)) for e in all_entries]
+        lines = [timeline_pdf.Line(e.at, *case_timeline.describe(e, lang), whole_day=e.kind == "missing") for e in all_entries]
         employee_line = (
             f"{employee.name}（工号 {employee.employee_no}，{department.name if department else ''}）"
             if lang == "zh-CN"
@@ -371,7 +372,7 @@ def _summary(
         ("当前阶段" if zh else "Stage", t(lang, f"case.stage.{row.stage}")),
         ("缺勤工作日" if zh else "Working days absent", f"{len(days)}: " + ", ".join(d.isoformat() for d in days)),
         ("立案时间" if zh else "Opened", f"{row.opened_at.astimezone(zone):%Y-%m-%d %H:%M}"),
-        ("返岗期限" if zh else "Return deadline", f"{row.deadline_at.astimezone(zone):%Y-%m-%d %H:%M}" if row.deadline_at else "—"),
+        ("返岗期限" if zh else "Return deadline", rules.deadline_text(row.deadline_at, zone) if row.deadline_at else "—"),
         (
             "引用的规章制度" if zh else "Rule cited",
             (
@@ -386,7 +387,7 @@ def _summary(
             if rule
             else "—",
         ),
-        ("结果" if zh else "Outcome", row.outcome or "—"),
+        ("结果" if zh else "Outcome", case_timeline.outcome_text(row.outcome, lang) or "—"),
     ]
     return items
 

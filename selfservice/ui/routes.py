@@ -33,6 +33,9 @@ RESIGN = "/resign"
 SEPARATION = "/separation"
 SEPARATIONS = "/separations"
 SEPARATION_TEMPLATES = "/separations/templates"
+CASES = "/cases"
+CASE = "/case"
+NOTICE = "/notice"
 
 
 def landing(role: str) -> str:

@@ -82,6 +82,7 @@ def menu() -> rx.Component:
             rx.cond(SessionState.is_hr_plus, _item("nav.attendance_sources", routes.ATTENDANCE_SOURCES, "nav-attendance-sources")),
             rx.cond(SessionState.is_hr_plus, _item("nav.attendance_settings", routes.ATTENDANCE_SETTINGS, "nav-attendance-settings")),
             rx.cond(SessionState.is_hr_plus, _item("nav.separations", routes.SEPARATIONS, "nav-separations")),
+            rx.cond(SessionState.is_hr_plus, _item("nav.cases", routes.CASES, "nav-cases")),
             rx.cond(SessionState.is_admin, _item("nav.channels", routes.CHANNELS, "nav-channels")),
             _item("nav.security", routes.SECURITY, "nav-security"),
             _item("nav.resign", routes.RESIGN, "nav-resign"),
