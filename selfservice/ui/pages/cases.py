@@ -495,7 +495,6 @@ class CaseState(SessionState):
     error: str = ""
     file_name: str = ""
     form_key: int = 0
-    exporting: bool = False
     _case_id: int = 0
     _file: tuple[str, str] = ("", "")
 
@@ -564,7 +563,7 @@ class CaseState(SessionState):
                 for x in await run(evidence.exports, actor, self._case_id)
             ]
 
-    @handler(Role.employee, page_load=True)
+    @handler(page_load=True)
     async def load(self, actor: Actor):
         raw = self.router.url.query_parameters.get("c", "")
         if not raw.isdigit():
@@ -668,18 +667,14 @@ class CaseState(SessionState):
 
     @handler(Role.hr)
     async def export(self, actor: Actor, english: bool):
-        self.exporting = True
-        yield
         try:
             await run(evidence.export, actor, self._case_id, now(), english)
         except DomainError as error:
             self.error = self._t(error.key, **error.params)
-        else:
-            self.error = ""
-            await self._show(actor)
-            yield rx.toast.success(self._t("case.exported"))
-        finally:
-            self.exporting = False
+            return None
+        self.error = ""
+        await self._show(actor)
+        return rx.toast.success(self._t("case.exported"))
 
 
 def _field(label_key: str, control: rx.Component, hint_key: str = "") -> rx.Component:
@@ -994,10 +989,9 @@ def _evidence_card() -> rx.Component:
                     rx.icon("package", size=14),
                     T("case.export"),
                     on_click=CaseState.export(False),
-                    loading=CaseState.exporting,
                     id="case-export",
                 ),
-                rx.button(T("case.export_bilingual"), variant="soft", on_click=CaseState.export(True), loading=CaseState.exporting),
+                rx.button(T("case.export_bilingual"), variant="soft", on_click=CaseState.export(True), id="case-export-bilingual"),
                 spacing="2",
                 wrap="wrap",
             ),
@@ -1130,7 +1124,7 @@ class NoticeState(SessionState):
             "url": file_links.link("case_notice", v.id, actor, moment),
         }
 
-    @handler(Role.employee, page_load=True)
+    @handler(page_load=True)
     async def load(self, actor: Actor):
         self._number = self.router.url.query_parameters.get("n", "")[:16]
         self.error = ""
