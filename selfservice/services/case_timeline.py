@@ -281,6 +281,8 @@ class CaseView:
     phones: list[tuple[str, str]]  # (label key, number) the calls may be recorded against
     entries: list[Entry]
     is_hr: bool
+    may_record: bool  # HR and the manager add calls, visits, notes
+    my_step_id: int | None  # a termination step this viewer decides
 
 
 def view(session: Session, actor: Actor, case_id: int, now: datetime) -> CaseView:
@@ -319,6 +321,8 @@ def view(session: Session, actor: Actor, case_id: int, now: datetime) -> CaseVie
         phones=phones,
         entries=entries(session, row),
         is_hr=actor.has_role(Role.hr),
+        may_record=cases.is_manager_of(session, actor, row),
+        my_step_id=cases.my_step(session, actor, row.id),  # type: ignore[arg-type]
     )
 
 

@@ -76,11 +76,19 @@ def _employee(session: Session, employee_id: int) -> Employee:
 
 
 def may_see(session: Session, actor: Actor, row: AbsenceCase) -> bool:
-    """HR, and the employee's own manager (who adds calls and visits)."""
+    """HR, the employee's own manager (who adds calls and visits), and the approvers of its
+    termination (who decide on the case's record)."""
     if actor.has_role(Role.hr):
         return True
     employee = session.get(Employee, row.employee_id)
-    return employee is not None and actor.employee_id is not None and employee.manager_id == actor.employee_id
+    if employee is not None and actor.employee_id is not None and employee.manager_id == actor.employee_id:
+        return True
+    return bool(actor.employee_id) and approvals.is_involved(session, actor, (WORKFLOW,), row.id)  # type: ignore[arg-type]
+
+
+def is_manager_of(session: Session, actor: Actor, row: AbsenceCase) -> bool:
+    employee = session.get(Employee, row.employee_id)
+    return actor.has_role(Role.hr) or (employee is not None and bool(actor.employee_id) and employee.manager_id == actor.employee_id)
 
 
 def visible(session: Session, actor: Actor, case_id: int) -> AbsenceCase:
@@ -310,6 +318,8 @@ def add_event(
     """A call attempt (time, number dialled from the contacts on file, outcome, optional
     recording), a visit, a message to the emergency contact, or a note — by HR or the manager."""
     row = visible(session, actor, case_id)
+    if not is_manager_of(session, actor, row):
+        raise NotPermitted()
     rules.check_open(row.stage)
     if kind not in {k.value for k in rules.MANUAL_KINDS}:
         raise ValidationFailed("case.kind_unknown", field="kind")
@@ -673,6 +683,29 @@ def _finished(session: Session, actor: Actor, case_id: int, outcome: InstanceSta
 
 
 approvals.register(approvals.Workflow(name=WORKFLOW, policy=WORKFLOW, describe=_describe, on_finished=_finished, requester_link="/cases"))
+
+
+def my_step(session: Session, actor: Actor, case_id: int) -> int | None:
+    """The pending step of this case's termination the actor may decide, if any."""
+    for item in approvals.pending_for(session, actor):
+        if item.workflow == WORKFLOW and item.subject_id == case_id:
+            return item.step_id
+    return None
+
+
+def inbox(session: Session, actor: Actor) -> list[tuple[approvals.Item, dict[str, str]]]:
+    """Terminations waiting for the actor's decision, with what each is about (for /approvals)."""
+    items = [i for i in approvals.pending_for(session, actor) if i.workflow == WORKFLOW]
+    described = approvals.summaries(session, items)
+    return [(i, described.get(i.step_id, {})) for i in items]
+
+
+def decide(session: Session, actor: Actor, case_id: int, approve: bool, comment: str, now: datetime) -> None:
+    """An approver decides the termination on the case's page, with the record in front of them."""
+    step_id = my_step(session, actor, case_id)
+    if step_id is None:
+        raise NotPermitted()
+    approvals.decide(session, actor, step_id, approve, comment, now)
 
 
 def propose(session: Session, actor: Actor, case_id: int, text: str, now: datetime) -> int:

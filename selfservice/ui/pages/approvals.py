@@ -10,7 +10,7 @@ from pydantic import Field
 
 from selfservice.domain.actor import Actor
 from selfservice.domain.errors import DomainError
-from selfservice.services import approvals, leave_requests, overtime, separations
+from selfservice.services import approvals, cases, leave_requests, overtime, separations
 from selfservice.services.attendance import local_text
 from selfservice.ui.components.confirm import confirm_button
 from selfservice.ui.components.shell import card, page
@@ -83,6 +83,7 @@ def _overtime_row(entry: overtime.InboxItem) -> dict[str, str]:
 class ApprovalsState(SessionState):
     items: list[dict[str, str]] = []
     resignations: list[dict[str, str]] = []  # acknowledged on the separation page
+    terminations: list[dict[str, str]] = []  # decided on the case's page, with its record
     handover: list[dict[str, str]] = []  # checklist items this person confirms
     files: list[dict[str, str]] = []
     history: list[dict[str, str]] = []
@@ -112,6 +113,10 @@ class ApprovalsState(SessionState):
         self.resignations = [
             {"id": str(i.subject_id), "requester": i.requester, "summary": about.get(summary_key, ""), "due": local_text(i.due_at)}
             for i, about in await run(separations.inbox, actor)
+        ]
+        self.terminations = [
+            {"id": str(i.subject_id), "requester": i.requester, "summary": about.get(summary_key, ""), "due": local_text(i.due_at)}
+            for i, about in await run(cases.inbox, actor)
         ]
         en = self.lang == "en"
         self.handover = [
@@ -466,6 +471,29 @@ def _delegation() -> rx.Component:
     )
 
 
+def _termination(r: rx.Var) -> rx.Component:
+    """A termination to decide: on the case's page, where its whole record is."""
+    return rx.link(
+        card(
+            rx.hstack(
+                rx.text(r["requester"], weight="bold"),
+                rx.badge(T("approval.kind.termination"), color_scheme="red"),
+                rx.spacer(),
+                rx.icon("chevron-right", size=16),
+                width="100%",
+                align="center",
+            ),
+            rx.text(r["summary"], size="2"),
+            rx.cond(r["due"] != "", rx.text(T("approval.due"), " ", r["due"], size="1", color_scheme="gray")),
+            class_name="approval-termination",
+        ),
+        href="/case?c=" + r["id"].to(str),
+        underline="none",
+        color="inherit",
+        width="100%",
+    )
+
+
 def _resignation(r: rx.Var) -> rx.Component:
     """A resignation to acknowledge: decided on its own page (the last day, the successor)."""
     return rx.link(
@@ -519,7 +547,10 @@ def approvals_page() -> rx.Component:
             rx.button(
                 T("approval.pending"),
                 " (",
-                ApprovalsState.items.length() + ApprovalsState.resignations.length() + ApprovalsState.handover.length(),
+                ApprovalsState.items.length()
+                + ApprovalsState.resignations.length()
+                + ApprovalsState.terminations.length()
+                + ApprovalsState.handover.length(),
                 ")",
                 variant=rx.cond(ApprovalsState.tab == "pending", "solid", "soft"),
                 on_click=ApprovalsState.show("pending"),
@@ -552,10 +583,17 @@ def approvals_page() -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    (ApprovalsState.items.length() + ApprovalsState.resignations.length() + ApprovalsState.handover.length()) == 0,
+                    (
+                        ApprovalsState.items.length()
+                        + ApprovalsState.resignations.length()
+                        + ApprovalsState.terminations.length()
+                        + ApprovalsState.handover.length()
+                    )
+                    == 0,
                     rx.text(T("approval.nothing_pending"), color_scheme="gray", id="approvals-empty"),
                 ),
                 rx.foreach(ApprovalsState.resignations, _resignation),
+                rx.foreach(ApprovalsState.terminations, _termination),
                 rx.foreach(ApprovalsState.handover, _handover),
                 rx.foreach(ApprovalsState.items, _item),
                 width="100%",

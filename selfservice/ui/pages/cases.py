@@ -523,6 +523,8 @@ class CaseState(SessionState):
             "rule_signed": local_text(v.rule_signed_at) if v.rule_signed_at else "",
             "separation": f"{routes.SEPARATION}?s={v.separation_id}" if v.separation_id else "",
             "is_hr": "1" if v.is_hr else "",
+            "may_record": "1" if v.may_record else "",
+            "my_step": "1" if v.my_step_id else "",
             "closed": "1" if v.stage in rules.CLOSED_STAGES else "",
         }
         self.confirmed = [{"value": c, "label": self._t(f"channel.name.{c}")} for c in v.confirmed if c in CHANNELS]
@@ -584,6 +586,14 @@ class CaseState(SessionState):
         self.form_key += 1
         await self._show(actor)
         return rx.toast.success(self._t(done_key or "case.saved"))
+
+    @handler()
+    async def approve(self, actor: Actor, form: TextForm):
+        return await self._do(actor, cases.decide, True, form.text, now(), done_key="approval.approved_done")
+
+    @handler()
+    async def reject(self, actor: Actor, form: TextForm):
+        return await self._do(actor, cases.decide, False, form.text, now(), done_key="approval.rejected_done")
 
     @handler(Role.hr)
     async def send_return(self, actor: Actor, form: ChannelsForm):
@@ -930,6 +940,47 @@ def _record_card() -> rx.Component:
     )
 
 
+def _decision_card() -> rx.Component:
+    """An approver of the termination decides here, with the case's record in front of them."""
+    return rx.cond(
+        CaseState.view.get("my_step", "") != "",
+        card(
+            rx.heading(T("case.decide_title"), size="4"),
+            rx.text(T("case.decide_hint"), size="2"),
+            rx.cond(CaseState.error != "", rx.callout(CaseState.error, color_scheme="red", size="1")),
+            rx.form(
+                rx.vstack(
+                    _field("case.decide_comment", rx.text_area(name="text", max_length=1000, rows="2", width="100%")),
+                    rx.hstack(
+                        rx.button(T("approval.approve"), type="submit", color_scheme="green", id="case-approve"),
+                        spacing="2",
+                    ),
+                    width="100%",
+                ),
+                on_submit=CaseState.approve,
+                reset_on_submit=False,
+                width="100%",
+                key=CaseState.form_key,
+            ),
+            rx.el.details(
+                rx.el.summary(T("approval.reject"), style={"cursor": "pointer"}),
+                rx.form(
+                    rx.vstack(
+                        _field("approval.comment_hint", rx.text_area(name="text", max_length=1000, rows="2", width="100%")),
+                        rx.button(T("approval.reject"), type="submit", color_scheme="red", variant="soft", id="case-reject"),
+                        width="100%",
+                    ),
+                    on_submit=CaseState.reject,
+                    reset_on_submit=False,
+                    width="100%",
+                    key=CaseState.form_key,
+                ),
+            ),
+            id="case-decision",
+        ),
+    )
+
+
 def _notices_card() -> rx.Component:
     return card(
         rx.heading(T("case.notices_title"), size="4"),
@@ -1081,8 +1132,15 @@ def case_page() -> rx.Component:
             ),
         ),
         rx.grid(
-            rx.vstack(_actions(), _notices_card(), _evidence_card(), spacing="3", width="100%"),
-            rx.vstack(_record_card(), spacing="3", width="100%"),
+            rx.vstack(
+                _decision_card(),
+                rx.cond(CaseState.view.get("is_hr", "") != "", _actions()),
+                _notices_card(),
+                _evidence_card(),
+                spacing="3",
+                width="100%",
+            ),
+            rx.vstack(rx.cond(CaseState.view.get("may_record", "") != "", _record_card()), spacing="3", width="100%"),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="3",
             width="100%",

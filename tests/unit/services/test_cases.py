@@ -105,7 +105,16 @@ def test_xiaowang_from_streak_to_termination(company):
     with pytest.raises(DomainError) as refused:
         cases.notify_union(session, hr, case_id, "连续旷工", None, later)
     assert refused.value.key == "case.not_approved"
-    _approve_all(session, case_id, later)
+    with pytest.raises(NotPermitted):
+        cases.decide(session, actor_for(session, "E2004"), case_id, True, "", later)  # not in the chain
+    with pytest.raises(NotPermitted):
+        cases.decide(session, actor_for(session, "E1001"), case_id, True, "", later)  # second in the chain: not yet
+    cases.visible(session, actor_for(session, "E4001"), case_id)  # an approver sees the record they decide on
+    with pytest.raises(NotPermitted):
+        cases.add_event(session, actor_for(session, "E4001"), case_id, "note", later, "x", later)  # but does not add to it
+    cases.decide(session, actor_for(session, "E4001"), case_id, True, "证据充分。", later)
+    cases.decide(session, actor_for(session, "E1001"), case_id, True, "", later)
+    session.commit()
     assert session.get(AbsenceCase, case_id).stage == rules.Stage.approved
 
     with pytest.raises(DomainError) as refused:
