@@ -27,7 +27,7 @@ SIGNATURE = "manifest.sig.json"
 CERTIFICATE = "company-certificate.pem"
 README = "README-如何核验-how-to-verify.txt"
 KIND = "selfservice.evidence-bundle"
-FIXED = (MANIFEST, SIGNATURE, CERTIFICATE, README)
+FIXED = (MANIFEST, SIGNATURE, CERTIFICATE)  # every other file, the README included, is listed in the manifest
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # entries carry no wall-clock time: the manifest has the real one
 
 HOW_TO_VERIFY = """证据包核验说明 / How to verify this evidence bundle
@@ -84,11 +84,12 @@ class Builder:
     files: dict[str, bytes] = field(default_factory=dict)
 
     def add(self, path: str, data: bytes) -> None:
-        if path in self.files or path in FIXED or path.startswith("/") or ".." in path.split("/"):
+        if path in self.files or path in FIXED or path == README or path.startswith("/") or ".." in path.split("/"):
             raise ValueError(path)
         self.files[path] = data
 
     def seal(self, pair: signing.KeyPair, checkpoint: dict, tsa_url: str = "") -> bytes:
+        self.files.setdefault(README, HOW_TO_VERIFY.encode())
         manifest = {
             "kind": KIND,
             "version": 1,
@@ -111,7 +112,6 @@ class Builder:
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
             for path, data in [
-                (README, HOW_TO_VERIFY.encode()),
                 (MANIFEST, manifest_bytes),
                 (SIGNATURE, json.dumps(signature, indent=2, sort_keys=True).encode()),
                 (CERTIFICATE, pair.certificate_pem.encode()),
@@ -158,14 +158,20 @@ def verify(bundle: bytes, trusted: list[x509.Certificate] | None = None) -> Repo
     manifest_bytes = contents[MANIFEST]
     try:
         manifest = json.loads(manifest_bytes)
-        signature = json.loads(contents[SIGNATURE])
-        certificate = signing.load_certificate(contents[CERTIFICATE])
-        raw_signature = base64.b64decode(signature["signature"], validate=True)
         listed = {f["path"]: f["sha256"] for f in manifest["files"]}
         if manifest.get("kind") != KIND:
             raise ValueError("kind")
     except (ValueError, KeyError, TypeError):
         return _fail("evidence.no_manifest", MANIFEST)
+    try:
+        signature = json.loads(contents[SIGNATURE])
+        raw_signature = base64.b64decode(signature["signature"], validate=True)
+    except (ValueError, KeyError, TypeError):
+        return _fail("evidence.manifest_signature", SIGNATURE)
+    try:
+        certificate = signing.load_certificate(contents[CERTIFICATE])
+    except ValueError:
+        return _fail("evidence.untrusted_key", CERTIFICATE)
     fingerprint = signing.fingerprint(certificate)
     known = {"case": str(manifest.get("case", "")), "created_at": str(manifest.get("created_at", "")), "fingerprint": fingerprint}
     public_key = certificate.public_key()
@@ -173,7 +179,9 @@ def verify(bundle: bytes, trusted: list[x509.Certificate] | None = None) -> Repo
     known["key_id"] = key_id
     if trusted is not None and all(signing.fingerprint(c) != fingerprint for c in trusted):
         return _fail("evidence.untrusted_key", CERTIFICATE, **known)
-    if signature.get("key_id") != key_id or manifest.get("key_id") != key_id:
+    if manifest.get("key_id") != key_id or manifest.get("certificate_sha256") != fingerprint:
+        return _fail("evidence.untrusted_key", CERTIFICATE, **known)
+    if signature.get("key_id") != key_id:
         return _fail("evidence.manifest_signature", SIGNATURE, **known)
     if not cp.verify_bytes(public_key, raw_signature, manifest_bytes):  # type: ignore[arg-type]
         return _fail("evidence.manifest_signature", MANIFEST, **known)
@@ -189,7 +197,7 @@ def verify(bundle: bytes, trusted: list[x509.Certificate] | None = None) -> Repo
     for name in names:
         if name not in FIXED and name not in listed:
             return _fail("evidence.extra_file", name, **known)
-    if README not in contents:
+    if README not in listed:
         return _fail("evidence.missing_file", README, **known)
     pdfs = 0
     for path, digest in sorted(listed.items()):

@@ -136,3 +136,63 @@ def test_a_configured_tsa_timestamps_the_checkpoint(chain, now, monkeypatch):
         assert not signing.check_timestamp(token, payload + b" ").ok
         tsa.failing = True  # an unreachable TSA does not stop the checkpoint
         assert checkpoints.take(chain, "manual", now + timedelta(minutes=1)).tsa_token == ""
+
+
+def _rsa_pair(now, days: int = 365, password: bytes | None = None):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "示例科技 CA-issued evidence key")])
+    start = now - timedelta(days=1) if days > 0 else now - timedelta(days=400)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(now + timedelta(days=days))
+        .sign(key, hashes.SHA256())
+    )
+    encryption = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+    return (
+        cert.public_bytes(serialization.Encoding.PEM),
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption),
+    )
+
+
+def test_hr_uploads_a_certificate_and_key_and_bad_ones_are_refused(chain, capsys, now):
+    from selfservice.domain.errors import NotPermitted, ValidationFailed
+    from tests.helpers import audit_count
+
+    hr = actor_for(chain, "hr01")
+    checkpoints.take(chain, "manual", now)
+    chain.commit()
+    cert, key = _rsa_pair(now)
+    other_cert, _ = _rsa_pair(now)
+    expired_cert, expired_key = _rsa_pair(now, days=-1)
+    locked_cert, locked_key = _rsa_pair(now, password=b"s3cret")
+    before = audit_count(chain)
+    for args, reason in (
+        ((other_cert, key, ""), "key.mismatch"),
+        ((expired_cert, expired_key, ""), "key.expired"),
+        ((locked_cert, locked_key, "wrong"), "key.bad_private_key"),
+        ((b"not a certificate", key, ""), "key.bad_certificate"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            company_key.upload(chain, hr, *args, now)
+        assert refused.value.key == reason
+    assert audit_count(chain) == before
+    with pytest.raises(NotPermitted):
+        company_key.upload(chain, actor_for(chain, "E1004"), cert, key, "", now)
+    new_id = company_key.upload(chain, hr, locked_cert, locked_key, "s3cret", now)
+    chain.commit()
+    assert company_key.active(chain).key_id == new_id and company_key.active(chain).source == "uploaded"
+    assert company_key.active(chain).algorithm == "rsa-2048"
+    checkpoints.take(chain, "manual", now + timedelta(minutes=1))  # signed with the RSA key now
+    chain.commit()
+    code, out = verify(capsys)
+    assert code == 0 and "2 checkpoints hold" in out  # the generated key's checkpoint still holds
