@@ -16,6 +16,7 @@ from selfservice.domain.errors import DomainError, NotPermitted, ValidationFaile
 from selfservice.persistence.models import (
     AbsenceCase,
     ApprovalStep,
+    AuditCheckpoint,
     CaseEvent,
     CaseNotice,
     CompanyKey,
@@ -404,3 +405,25 @@ def test_exporting_is_for_hr_only(company):
     session.commit()
     with pytest.raises(NotPermitted):
         evidence.bundle_file(session, actor_for(session, "E1003"), export_id)
+
+
+def test_with_a_timestamp_authority_the_bundle_and_its_pdfs_are_timestamped(company, monkeypatch):
+    from selfservice.services import evidence
+    from selfservice.settings import get_settings
+    from tests.standins import TimestampAuthorityStandIn
+
+    session = company
+    case_id = _open(session)
+    cases.send_return_notice(session, actor_for(session, "hr01"), case_id, ["inapp", "sms"], NOW)
+    session.commit()
+    with TimestampAuthorityStandIn() as tsa:
+        monkeypatch.setenv("SELFSERVICE_TSA_URL", tsa.tsa_url)
+        get_settings.cache_clear()
+        export_id = evidence.export(session, actor_for(session, "hr01"), case_id, NOW + timedelta(hours=1))
+        session.commit()
+        assert tsa.requests >= 4  # the checkpoint, the notice, the timeline, the manifest
+    data, _, _ = evidence.bundle_file(session, actor_for(session, "hr01"), export_id)
+    report = evidence.verify(data)
+    assert report.ok and report.timestamped and report.pdfs == 2, report
+    checkpoint = session.exec(select(AuditCheckpoint).where(AuditCheckpoint.reason == "export")).one()
+    assert checkpoint.tsa_token
