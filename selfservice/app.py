@@ -26,7 +26,7 @@ from selfservice.ui.pages.inbox import InboxState, inbox_page, message_page
 from selfservice.ui.pages.leave import LeaveState, leave_page
 from selfservice.ui.pages.leave_calendar import LeaveCalendarState, leave_calendar_page
 from selfservice.ui.pages.leave_settings import LeaveSettingsState, leave_settings_page
-from selfservice.ui.pages.login import LoginState, login_page
+from selfservice.ui.pages.login import LoginState, finish_page, login_page
 from selfservice.ui.pages.message_link import LinkState, link_page
 from selfservice.ui.pages.my_policies import MyPoliciesState, PolicyReadState, VerifyState, my_policies_page, policy_read_page, verify_page
 from selfservice.ui.pages.not_found import not_found_page
@@ -45,6 +45,7 @@ app = rx.App(
 app.register_lifespan_task(scheduler.lifespan_task)
 PAGES = (
     (routes.LOGIN, login_page, LoginState.load),
+    (routes.SSO_FINISH, finish_page, LoginState.sso_finish),
     (routes.HOME, home_page, HomeState.load),
     (routes.DIRECTORY, directory_page, DirectoryState.load),
     (routes.EMPLOYEE_NEW, employee_new_page, EmployeeFormState.load_new),

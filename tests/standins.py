@@ -73,6 +73,50 @@ class WeComStandIn(_StandIn):
         self.server.expect_request("/cgi-bin/gettoken").respond_with_handler(self._gettoken)
         self.server.expect_request("/cgi-bin/message/send", method="POST").respond_with_handler(self._send)
         self.server.expect_request("/cgi-bin/checkin/getcheckindata", method="POST").respond_with_handler(self._checkin)
+        # Sign-in: the web OAuth page inside the app and the QR login page both send the browser
+        # back with a one-time code for whoever is "signed in to WeCom" here; getuserinfo resolves it.
+        self.member = ""  # the WeCom userid of the person using WeCom right now
+        self.outsider = False  # an outside contact: getuserinfo answers openid, not userid
+        self.codes: dict[str, str] = {}
+        self.used_codes: set[str] = set()
+        self.authorize_calls: list[dict] = []
+        self.server.expect_request("/connect/oauth2/authorize").respond_with_handler(self._authorize)
+        self.server.expect_request("/wwlogin/sso/login").respond_with_handler(self._authorize)
+        self.server.expect_request("/cgi-bin/auth/getuserinfo").respond_with_handler(self._getuserinfo)
+
+    @property
+    def oauth_url(self) -> str:
+        return f"{self.url}/connect/oauth2/authorize"
+
+    @property
+    def qr_url(self) -> str:
+        return f"{self.url}/wwlogin/sso/login"
+
+    def _authorize(self, request: Request) -> Response:
+        """Documented: ``appid`` is the corp id; the browser goes to ``redirect_uri?code=CODE&state=STATE``."""
+        args = dict(request.args)
+        with self.lock:
+            self.authorize_calls.append({"path": request.path, **args})
+            if args.get("appid") != self.corp_id or not args.get("redirect_uri"):
+                return Response("invalid appid", status=400)
+            code = uuid.uuid4().hex
+            self.codes[code] = self.member
+        separator = "&" if "?" in args["redirect_uri"] else "?"
+        return Response(status=302, headers={"Location": f"{args['redirect_uri']}{separator}code={code}&state={args.get('state', '')}"})
+
+    def _getuserinfo(self, request: Request) -> Response:
+        """``GET /cgi-bin/auth/getuserinfo?access_token=…&code=…``: a code works once, for 5 minutes."""
+        with self.lock:
+            if self.tokens.get(request.args.get("access_token", ""), 0) < time.time():
+                return _json({"errcode": 42001, "errmsg": "access_token expired"})
+            code = request.args.get("code", "")
+            if code in self.used_codes or code not in self.codes:
+                return _json({"errcode": 40029, "errmsg": "invalid code"})
+            self.used_codes.add(code)
+            userid = self.codes[code]
+        if self.outsider:
+            return _json({"errcode": 0, "errmsg": "ok", "openid": "o" + uuid.uuid4().hex, "external_userid": "wm" + userid})
+        return _json({"errcode": 0, "errmsg": "ok", "userid": userid, "user_ticket": uuid.uuid4().hex, "expires_in": 1800})
 
     def expire_tokens(self) -> None:
         with self.lock:
@@ -275,3 +319,91 @@ class TimestampAuthorityStandIn(_StandIn):
         query = self._tsp.TimeStampReq.load(request.get_data())
         reply = self._asyncio.run(self._stamper.async_request_tsa_response(query))
         return Response(reply.dump(), status=200, content_type="application/timestamp-reply")
+
+
+class OidcProvider:
+    """A real OpenID Connect provider from PyPI (``oidc-provider-mock``), served on 127.0.0.1:
+    discovery, JWKS, authorization form, token endpoint. Users are set with ``put_user``."""
+
+    def __init__(self) -> None:
+        from oidc_provider_mock import app as oidc_app
+
+        self._app = oidc_app(require_nonce=True)
+        self.server = None
+
+    def __enter__(self):
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def put_user(self, sub: str, claims: dict) -> None:
+        import httpx
+
+        httpx.put(f"{self.url}/users/{sub}", json=claims, timeout=5).raise_for_status()
+
+    def sign_in_as(self, authorize_url: str, sub: str) -> str:
+        """What the person does on the provider's form; returns where it sends the browser."""
+        import httpx
+
+        response = httpx.post(authorize_url, data={"sub": sub}, follow_redirects=False, timeout=5)
+        assert response.status_code in (302, 303), response.text[:300]
+        return response.headers["location"]
+
+
+class ForgingOidc(_StandIn):
+    """An OpenID provider whose token endpoint answers whatever ID token the test forged (to
+    prove each check of the client: signature, alg, exp, aud, iss, nonce)."""
+
+    def __init__(self) -> None:
+        from joserfc.jwk import RSAKey
+
+        self.key = RSAKey.generate_key(2048, parameters={"kid": "k1", "use": "sig", "alg": "RS256"})
+        self.id_token = ""
+        self.server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+        self.server.expect_request("/.well-known/openid-configuration").respond_with_handler(self._discovery)
+        self.server.expect_request("/jwks").respond_with_handler(lambda _r: _json({"keys": [self.key.as_dict(private=False)]}))
+        self.server.expect_request("/token", method="POST").respond_with_handler(
+            lambda _r: _json(
+                {"access_token": "at-" + uuid.uuid4().hex, "token_type": "Bearer", "expires_in": 300, "id_token": self.id_token}
+            )
+        )
+
+    def _discovery(self, _request: Request) -> Response:
+        return _json(
+            {
+                "issuer": self.url,
+                "authorization_endpoint": f"{self.url}/authorize",
+                "token_endpoint": f"{self.url}/token",
+                "jwks_uri": f"{self.url}/jwks",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
+        )
+
+    def forge(self, claims: dict, key=None, alg: str = "RS256", kid: str = "k1") -> str:
+        from joserfc import jwt
+        from joserfc.jws import JWSRegistry
+
+        if alg == "none":
+            import base64
+
+            def part(data: dict) -> str:
+                return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+            self.id_token = f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+        else:
+            registry = JWSRegistry(algorithms=[alg])
+            self.id_token = jwt.encode({"alg": alg, "kid": kid}, claims, key or self.key, registry=registry)
+        return self.id_token

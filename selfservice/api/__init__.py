@@ -1,5 +1,5 @@
 """Every HTTP route beside the Reflex app, on the same port: health, the punch API and its
-OpenAPI description, provider webhooks, and signed file downloads. Thin: each calls a service."""
+OpenAPI description, provider webhooks, signed file downloads, and single sign-on. Thin: each calls a service."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from selfservice.api import files, punches, webhooks
+from selfservice.api import files, punches, sso, webhooks
 
 
 async def health(_request) -> JSONResponse:  # noqa: ANN001
@@ -15,4 +15,4 @@ async def health(_request) -> JSONResponse:  # noqa: ANN001
 
 
 def build() -> Starlette:
-    return Starlette(routes=[Route("/health", health), *punches.routes, *webhooks.routes, *files.routes])
+    return Starlette(routes=[Route("/health", health), *punches.routes, *webhooks.routes, *files.routes, *sso.routes])

@@ -1023,3 +1023,87 @@ class EvidenceExport(SQLModel, table=True):
     checkpoint_id: int | None = Field(default=None, foreign_key="audit_checkpoint.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
     created_by: int | None = Field(default=None)
+
+
+# ---- single sign-on -----------------------------------------------------------------------------
+
+
+class SsoSettings(SQLModel, table=True):
+    """WeCom sign-in switches and which roles may still use a password. One row."""
+
+    __tablename__ = "sso_settings"
+
+    id: int = Field(default=1, primary_key=True)
+    wecom_enabled: bool = Field(default=False)  # inside WeCom: OAuth (snsapi_base) without a password
+    wecom_qr_enabled: bool = Field(default=False)  # desktop: 企业微信扫码登录
+    wecom_oauth_url: str = Field(default="https://open.weixin.qq.com/connect/oauth2/authorize", max_length=255)
+    wecom_qr_url: str = Field(default="https://login.work.weixin.qq.com/wwlogin/sso/login", max_length=255)
+    password_roles: str = Field(default="employee,manager,hr,admin", max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: int | None = Field(default=None)
+
+
+class SsoProvider(SQLModel, table=True):
+    """An OpenID Connect provider the admin configured (Authing, Keycloak, Entra ID, Okta…)."""
+
+    __tablename__ = "sso_provider"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    issuer: str = Field(max_length=255)
+    client_id: str = Field(max_length=255)
+    client_secret_enc: str = Field(default="", sa_type=sa.Text)
+    scopes: str = Field(default="openid email profile", max_length=255)
+    claim: str = Field(default="email", max_length=16)  # email | employee_no | custom
+    custom_claim: str = Field(default="", max_length=64)
+    mfa_stands_in: bool = Field(default=False)  # the provider's amr/acr replaces TOTP for HR and admin
+    acr: str = Field(default="", max_length=128)
+    enabled: bool = Field(default=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by: int | None = Field(default=None)
+
+
+class SsoAttempt(SQLModel, table=True):
+    """A sign-in that left for a provider: its state (hashed), nonce and PKCE verifier, used once."""
+
+    __tablename__ = "sso_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    state_hash: str = Field(max_length=64, unique=True)
+    provider: str = Field(max_length=24)  # oidc:<id> | wecom | wecom_qr
+    nonce: str = Field(default="", max_length=128)
+    code_verifier_enc: str = Field(default="", sa_type=sa.Text)
+    next_path: str = Field(default="", max_length=300)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SsoHandoff(SQLModel, table=True):
+    """The one-time code the callback hands the browser (valid for seconds); the page exchanges
+    it for the session, so no session token ever sits in a URL."""
+
+    __tablename__ = "sso_handoff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    account_id: int = Field(foreign_key="user_account.id")
+    method: str = Field(max_length=24)
+    second_factor_done: bool = Field(default=False)
+    next_path: str = Field(default="", max_length=300)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SignInMethod(SQLModel, table=True):
+    """How an account has signed in (password, WeCom, an OIDC provider) and when last."""
+
+    __tablename__ = "sign_in_method"
+    __table_args__ = (sa.UniqueConstraint("account_id", "method", name="uq_sign_in_method"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="user_account.id", index=True)
+    method: str = Field(max_length=24)
+    subject: str = Field(default="", max_length=255)  # the provider's identifier for the person
+    first_used_at: datetime = Field(sa_type=UTCDateTime)
+    last_used_at: datetime = Field(sa_type=UTCDateTime)

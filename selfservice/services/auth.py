@@ -118,6 +118,13 @@ def begin_sign_in(session: Session, username: str, password: str, now: datetime,
         raise SignInFailed()
     if not _employee_active(session, account):
         raise DomainError("auth.inactive")
+    from selfservice.services import sso
+
+    if not sso.password_allowed_for(session, account):
+        audit.append(session, actor_of(account), "auth.password_refused", "user_account", account.id, after={"reason": "role"}, at=now)
+        session.commit()
+        raise DomainError("sso.password_disabled")
+    sso.record_password_use(session, account, now)
     settings = get_settings()
     if account.totp_enabled:
         stage = "totp"

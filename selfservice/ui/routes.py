@@ -36,6 +36,8 @@ SEPARATION_TEMPLATES = "/separations/templates"
 CASES = "/cases"
 CASE = "/case"
 NOTICE = "/notice"
+SSO_FINISH = "/sso/finish"
+SSO_ADMIN = "/admin/sso"
 
 
 def landing(role: str) -> str:

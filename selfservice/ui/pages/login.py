@@ -1,14 +1,17 @@
-"""Sign-in: username + password, then a TOTP / recovery code, or first-time TOTP enrolment."""
+"""Sign-in: username + password, then a TOTP / recovery code, or first-time TOTP enrolment; or
+single sign-on (WeCom inside its app and by QR code, an OpenID Connect provider), whose callback
+hands this page a one-time code (``/sso/finish?c=…``) that is exchanged here for the session."""
 
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote
 
 import reflex as rx
 from pydantic import Field
 
 from selfservice.domain.errors import DomainError
-from selfservice.services import auth, contacts
+from selfservice.services import auth, contacts, sso
 from selfservice.ui import routes
 from selfservice.ui.components.shell import card, page
 from selfservice.ui.guard import Form, handler, now, resolve_actor_sync, run
@@ -33,6 +36,9 @@ class LoginState(SessionState):
     qr: str = ""
     secret: str = ""
     recovery_codes: list[str] = []
+    providers: list[dict[str, str]] = []  # OIDC providers to offer
+    wecom_qr: bool = False
+    next_query: str = ""  # "?next=…" for the single sign-on links
     _pending_token: str = ""
     _next: str = ""  # the page a signed-out visitor wanted (e.g. a reminder's leave form)
 
@@ -56,13 +62,43 @@ class LoginState(SessionState):
 
     @handler(public=True)
     async def load(self):
-        """Already signed in? Go on. Otherwise start at the password step."""
-        wanted = self.router.url.query_parameters.get("next", "")
+        """Already signed in? Go on. Inside WeCom, sign in through WeCom without a password.
+        Otherwise start at the password step (or the TOTP step a single sign-on left due)."""
+        query = self.router.url.query_parameters
+        wanted = query.get("next", "")
         self._next = wanted if routes.is_internal(wanted) else ""
+        self.next_query = f"?next={quote(self._next, safe='')}" if self._next else ""
         if await asyncio.to_thread(resolve_actor_sync, self.session_token):
             return await self._landing()
+        ways = await run(_sign_in_ways)
+        self.providers, self.wecom_qr = ways["providers"], ways["wecom_qr"]
+        failed = query.get("sso_error", "")
+        if failed.startswith("sso.") and len(failed) < 40:
+            self.stage, self.error, self._pending_token = "password", self._t(failed), ""
+            return None
+        if ways["wecom"] and "wxwork" in self._user_agent().lower():
+            return rx.redirect(f"/sso/wecom/start?next={quote(self._next, safe='')}")
+        if self.stage in ("totp", "enrol") and self._pending_token:
+            return None  # a single sign-on that still owes the second factor
         if self.stage != "recovery":
             self.stage, self.error = "password", ""
+
+    @handler(public=True)
+    async def sso_finish(self):
+        """``/sso/finish?c=…``: trade the one-time code for the session (or the TOTP step)."""
+        code = self.router.url.query_parameters.get("c", "")[:64]
+        try:
+            step, wanted = await run(sso.exchange, code, now(), self._user_agent())
+        except DomainError as error:
+            self.stage, self.error = "password", self._t(error.key, **error.params)
+            return rx.redirect(routes.LOGIN)
+        self._next = wanted if routes.is_internal(wanted) else ""
+        if step.stage == "full":
+            self.session_token, self.error = step.token, ""
+            return await self._landing()
+        self._pending_token, self.error = step.token, ""
+        self.stage, self.qr, self.secret = step.stage, step.qr_data_url, step.secret
+        return rx.redirect(routes.LOGIN)
 
     @handler(public=True)
     async def sign_in(self, form: SignInForm):
@@ -105,6 +141,74 @@ class LoginState(SessionState):
     @handler(public=True)
     async def back(self):
         self.stage, self._pending_token, self.error, self.qr, self.secret = "password", "", "", "", ""
+
+
+BUTTON_LINK = {
+    "display": "flex",
+    "alignItems": "center",
+    "justifyContent": "center",
+    "gap": "8px",
+    "width": "100%",
+    "padding": "10px",
+    "border": "1px solid var(--accent-8)",
+    "borderRadius": "6px",
+    "textDecoration": "none",
+}
+
+
+def _sign_in_ways(session) -> dict:  # noqa: ANN001
+    config = sso.settings(session)
+    return {
+        "providers": [{"id": str(p.id), "name": p.name} for p in sso.providers(session)],
+        "wecom": config.wecom_enabled,
+        "wecom_qr": config.wecom_qr_enabled,
+    }
+
+
+def _other_ways() -> rx.Component:
+    """企业微信扫码登录 and the configured OIDC providers, under the password form."""
+    next_part = LoginState.next_query
+    return rx.cond(
+        LoginState.wecom_qr | (LoginState.providers.length() > 0),
+        rx.vstack(
+            rx.hstack(
+                rx.separator(size="4"),
+                rx.text(T("sso.or"), size="1", color_scheme="gray", white_space="nowrap"),
+                rx.separator(size="4"),
+                width="100%",
+                align="center",
+            ),
+            rx.cond(
+                LoginState.wecom_qr,
+                rx.link(
+                    rx.icon("qr-code", size=16), T("sso.wecom_qr"), href="/sso/wecom/qr" + next_part, id="sso-wecom-qr", style=BUTTON_LINK
+                ),
+            ),
+            rx.foreach(
+                LoginState.providers,
+                lambda p: rx.link(
+                    rx.icon("log-in", size=16),
+                    T("sso.with"),
+                    " ",
+                    p["name"],
+                    href="/sso/oidc/" + p["id"].to(str) + "/start" + next_part,
+                    class_name="sso-provider",
+                    style=BUTTON_LINK,
+                ),
+            ),
+            width="100%",
+            spacing="2",
+        ),
+    )
+
+
+def finish_page() -> rx.Component:
+    return page(
+        rx.center(
+            card(rx.text(T("sso.finishing"), size="3", id="sso-finishing"), _error(), max_width="420px"), width="100%", padding_top="2em"
+        ),
+        signed_in=False,
+    )
 
 
 def _error() -> rx.Component:
@@ -219,7 +323,7 @@ def login_page() -> rx.Component:
                     ("totp", _totp_step()),
                     ("enrol", _enrol_step()),
                     ("recovery", _recovery_step()),
-                    _password_step(),
+                    rx.vstack(_password_step(), _other_ways(), width="100%", spacing="3"),
                 ),
                 max_width="420px",
             ),
