@@ -35,6 +35,7 @@ from selfservice.ui.pages.policies import PoliciesState, PolicyEditState, polici
 from selfservice.ui.pages.security import SecurityState, security_page
 from selfservice.ui.pages.separation import ResignState, SeparationState, resign_page, separation_page
 from selfservice.ui.pages.separations_hr import SeparationsState, TemplatesState, separations_page, templates_page
+from selfservice.ui.pages.sso_admin import SsoAdminState, sso_admin_page
 from selfservice.ui.pages.team import TeamState, team_page
 
 app = rx.App(
@@ -81,6 +82,7 @@ PAGES = (
     (routes.CASES, cases_page, CasesState.load),
     (routes.CASE, case_page, CaseState.load),
     (routes.NOTICE, notice_page, NoticeState.load),
+    (routes.SSO_ADMIN, sso_admin_page, SsoAdminState.load),
 )
 for route, component, on_load in PAGES:
     app.add_page(component, route=route, title="selfservice", on_load=on_load)

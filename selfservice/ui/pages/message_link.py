@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
+from urllib.parse import quote
 
 import reflex as rx
 
 from selfservice.domain.actor import Actor
 from selfservice.domain.errors import DomainError
-from selfservice.services import absence_watch, notifications
+from selfservice.services import absence_watch, notifications, sso
 from selfservice.ui.components.shell import page
 from selfservice.ui.guard import handler, now, resolve_actor_sync, run
 from selfservice.ui.i18n import T
@@ -19,7 +20,11 @@ from selfservice.ui.session import SessionState
 
 # Messages whose link leads straight to the page they are about (the WeCom card and the SMS
 # already carry the whole text).
-STRAIGHT_TO_LINK = {"absence_reminder"}
+STRAIGHT_TO_LINK = {"absence_reminder", "case_notice"}
+
+
+def _wecom_sign_in(session) -> bool:  # noqa: ANN001
+    return sso.settings(session).wecom_enabled
 
 
 class LinkState(SessionState):
@@ -39,6 +44,9 @@ class LinkState(SessionState):
             self.message, self.error = {}, self._t(error.key, **error.params)
             return
         self.message, self.error = {k: str(v) for k, v in asdict(view).items()}, ""
+        if actor is None and view.link_path and "wxwork" in (self.router.headers.user_agent or "").lower() and await run(_wecom_sign_in):
+            # Inside WeCom: the read is recorded on its channel; sign in through WeCom and land on the page
+            return rx.redirect(f"/sso/wecom/start?next={quote(view.link_path, safe='')}")
         if view.kind in STRAIGHT_TO_LINK and view.link_path:
             return rx.redirect(view.link_path)  # the read is recorded; an attendance reminder opens the leave form
         if actor is not None:

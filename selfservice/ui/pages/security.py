@@ -6,7 +6,8 @@ import reflex as rx
 from pydantic import Field
 
 from selfservice.domain.actor import Actor
-from selfservice.services import auth
+from selfservice.services import auth, sso
+from selfservice.services.attendance import local_text
 from selfservice.ui.components.shell import card, page
 from selfservice.ui.guard import Form, handler, now, run
 from selfservice.ui.i18n import T, T_fmt
@@ -24,10 +25,19 @@ class SecurityState(SessionState):
     qr: str = ""
     secret: str = ""
     new_codes: list[str] = []
+    methods: list[dict[str, str]] = []  # how this account can sign in, and when each was last used
 
     async def _refresh(self, actor: Actor) -> None:
         view = await run(auth.security_view, actor)
         self.totp_enabled, self.recovery_left = view.totp_enabled, view.recovery_codes_left
+        self.methods = [
+            {
+                "label": self._t("sso.method.oidc") + " · " + m.name if m.method.startswith("oidc:") else self._t(f"sso.method.{m.method}"),
+                "available": "1" if m.available else "",
+                "last": local_text(m.last_used_at) if m.last_used_at else "",
+            }
+            for m in await run(sso.methods, actor)
+        ]
 
     @handler()
     async def load(self, actor: Actor):
@@ -65,8 +75,32 @@ def _code_form(on_submit, button_key: str, test_id: str) -> rx.Component:
     )
 
 
+def _methods_card() -> rx.Component:
+    return card(
+        rx.heading(T("security.methods_title"), size="3"),
+        rx.foreach(
+            SecurityState.methods,
+            lambda m: rx.hstack(
+                rx.text(m["label"], size="2"),
+                rx.spacer(),
+                rx.cond(m["available"] == "", rx.badge(T("security.method_off"), color_scheme="gray")),
+                rx.text(
+                    rx.cond(m["last"] != "", T_fmt("security.method_last", at=m["last"]), T("security.method_never")),
+                    size="1",
+                    color_scheme="gray",
+                ),
+                width="100%",
+                align="center",
+                class_name="sign-in-method",
+            ),
+        ),
+        id="sign-in-methods",
+    )
+
+
 def security_page() -> rx.Component:
     return page(
+        _methods_card(),
         card(
             rx.heading(rx.cond(SecurityState.totp_enabled, T("security.totp_on"), T("security.totp_off")), size="3", id="totp-status"),
             rx.cond(
