@@ -59,7 +59,7 @@ def save_settings(session: Session, actor: Actor, raw: dict[str, Any], now: date
     row.wecom_enabled = bool(raw.get("wecom_enabled"))
     row.wecom_qr_enabled = bool(raw.get("wecom_qr_enabled"))
     for name in ("wecom_oauth_url", "wecom_qr_url"):
-        value = str(raw.get(name, getattr(row, name))).strip()
+        value = str(raw.get(name) or getattr(row, name)).strip()  # blank: keep the address in use
         if not value.startswith(("https://", "http://127.0.0.1", "http://localhost")) or len(value) > 255:
             raise ValidationFailed("sso.url_format", field=name)
         setattr(row, name, value)
