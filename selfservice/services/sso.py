@@ -64,9 +64,10 @@ def save_settings(session: Session, actor: Actor, raw: dict[str, Any], now: date
             raise ValidationFailed("sso.url_format", field=name)
         setattr(row, name, value)
     roles = [r for r in rules.ROLES if raw.get(f"password_{r}")]
-    if not roles and not (row.wecom_enabled or row.wecom_qr_enabled or providers(session)):
+    other_way = row.wecom_enabled or row.wecom_qr_enabled or bool(providers(session))
+    if not roles and not other_way:
         raise ValidationFailed("sso.no_way_in", field="password_roles")
-    if "admin" not in roles and not any(p.mfa_stands_in for p in providers(session)) and not providers(session):
+    if "admin" not in roles and not other_way:
         raise ValidationFailed("sso.admin_locked_out", field="password_roles")
     row.password_roles = ",".join(roles)
     row.updated_at, row.updated_by = now, actor.account_id
