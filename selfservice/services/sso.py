@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from selfservice.auth import secrets as sec
@@ -304,7 +305,8 @@ def _account_for(session: Session, provider: str, value: str, claim: str) -> Use
             or session.exec(select(Employee).where(Employee.employee_no == value, Employee.wecom_userid == "")).first()
         )
     elif claim == "email":
-        employee = session.exec(select(Employee).where(Employee.email.ilike(value))).first()  # type: ignore[attr-defined]
+        # exact, case-insensitive (never LIKE: a claim of "%@example.com" must not match anyone)
+        employee = session.exec(select(Employee).where(sa.func.lower(Employee.email) == value.lower())).first()
     else:
         employee = session.exec(select(Employee).where(Employee.employee_no == value)).first()
     if employee is None:

@@ -108,6 +108,9 @@ def test_unknown_identity_and_deactivated_employee_are_refused_and_nothing_is_cr
     provider.put_user("stranger@example.org", {"email": "stranger@example.org", "email_verified": True})
     response, _ = _oidc_sign_in(client, provider, provider_id, "stranger@example.org")
     assert _error_of(response) == "sso.unknown_identity"
+    provider.put_user("wildcard", {"email": "%@example.com", "email_verified": True})  # a pattern is not an address
+    response, _ = _oidc_sign_in(client, provider, provider_id, "wildcard")
+    assert _error_of(response) == "sso.unknown_identity"
     employee = demo.exec(select(Employee).where(Employee.employee_no == "E1005")).one()
     employee.status = "inactive"
     demo.add(employee)
