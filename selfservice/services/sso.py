@@ -306,7 +306,8 @@ def _account_for(session: Session, provider: str, value: str, claim: str) -> Use
         )
     elif claim == "email":
         # exact, case-insensitive (never LIKE: a claim of "%@example.com" must not match anyone)
-        employee = session.exec(select(Employee).where(sa.func.lower(Employee.email) == value.lower())).first()
+        matches = session.exec(select(Employee).where(sa.func.lower(Employee.email) == value.lower()).limit(2)).all()
+        employee = matches[0] if len(matches) == 1 else None  # two people with one address: neither
     else:
         employee = session.exec(select(Employee).where(Employee.employee_no == value)).first()
     if employee is None:
