@@ -5,6 +5,7 @@ hands this page a one-time code (``/sso/finish?c=…``) that is exchanged here f
 from __future__ import annotations
 
 import asyncio
+import json
 from urllib.parse import quote
 
 import reflex as rx
@@ -77,7 +78,7 @@ class LoginState(SessionState):
             self.stage, self.error, self._pending_token = "password", self._t(failed), ""
             return None
         if ways["wecom"] and "wxwork" in self._user_agent().lower():
-            return rx.redirect(f"/sso/wecom/start?next={quote(self._next, safe='')}")
+            return leave_for(f"/sso/wecom/start?next={quote(self._next, safe='')}")
         if self.stage in ("totp", "enrol") and self._pending_token:
             return None  # a single sign-on that still owes the second factor
         if self.stage != "recovery":
@@ -143,7 +144,16 @@ class LoginState(SessionState):
         self.stage, self._pending_token, self.error, self.qr, self.secret = "password", "", "", "", ""
 
 
+def leave_for(path: str) -> rx.event.EventSpec:
+    """A full page load of one of the app's HTTP routes (the single sign-on redirects are not
+    pages of the front-end: its router would show "not found")."""
+    return rx.call_script(f"window.location.assign({json.dumps(path)})")
+
+
+# The single sign-on links leave the front-end for HTTP routes (``target="_top"``: a full page
+# load, which the front-end's router leaves alone).
 BUTTON_LINK = {
+    "color": "var(--accent-11)",
     "display": "flex",
     "alignItems": "center",
     "justifyContent": "center",
@@ -180,13 +190,18 @@ def _other_ways() -> rx.Component:
             ),
             rx.cond(
                 LoginState.wecom_qr,
-                rx.link(
-                    rx.icon("qr-code", size=16), T("sso.wecom_qr"), href="/sso/wecom/qr" + next_part, id="sso-wecom-qr", style=BUTTON_LINK
+                rx.el.a(
+                    rx.icon("qr-code", size=16),
+                    T("sso.wecom_qr"),
+                    href="/sso/wecom/qr" + next_part,
+                    id="sso-wecom-qr",
+                    style=BUTTON_LINK,
+                    target="_top",
                 ),
             ),
             rx.foreach(
                 LoginState.providers,
-                lambda p: rx.link(
+                lambda p: rx.el.a(
                     rx.icon("log-in", size=16),
                     T("sso.with"),
                     " ",
@@ -194,6 +209,7 @@ def _other_ways() -> rx.Component:
                     href="/sso/oidc/" + p["id"].to(str) + "/start" + next_part,
                     class_name="sso-provider",
                     style=BUTTON_LINK,
+                    target="_top",  # a full page load: the router would look for a page of the front-end
                 ),
             ),
             width="100%",

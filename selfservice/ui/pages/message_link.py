@@ -16,6 +16,7 @@ from selfservice.ui.components.shell import page
 from selfservice.ui.guard import handler, now, resolve_actor_sync, run
 from selfservice.ui.i18n import T
 from selfservice.ui.pages.inbox import message_body, reply_box
+from selfservice.ui.pages.login import leave_for
 from selfservice.ui.session import SessionState
 
 # Messages whose link leads straight to the page they are about (the WeCom card and the SMS
@@ -46,7 +47,7 @@ class LinkState(SessionState):
         self.message, self.error = {k: str(v) for k, v in asdict(view).items()}, ""
         if actor is None and view.link_path and "wxwork" in (self.router.headers.user_agent or "").lower() and await run(_wecom_sign_in):
             # Inside WeCom: the read is recorded on its channel; sign in through WeCom and land on the page
-            return rx.redirect(f"/sso/wecom/start?next={quote(view.link_path, safe='')}")
+            return leave_for(f"/sso/wecom/start?next={quote(view.link_path, safe='')}")
         if view.kind in STRAIGHT_TO_LINK and view.link_path:
             return rx.redirect(view.link_path)  # the read is recorded; an attendance reminder opens the leave form
         if actor is not None:
