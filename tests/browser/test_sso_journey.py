@@ -57,7 +57,8 @@ def test_sign_in_through_an_oidc_provider(browser, app_server):
         assert "c=" not in page.url and "token" not in page.url
         [(method, last)] = query(
             app_server,
-            "SELECT m.method, m.last_used_at FROM sign_in_method m JOIN user_account a ON a.id = m.account_id WHERE a.username = 'E1006'",
+            "SELECT m.method, m.last_used_at FROM sign_in_method m JOIN user_account a ON a.id = m.account_id "
+            "WHERE a.username = 'E1006' AND m.method LIKE 'oidc:%'",
         )
         assert method == f"oidc:{provider_id}" and last
         page.goto(app_server.url + "/account/security")
@@ -113,7 +114,8 @@ def test_a_notice_link_opened_inside_wecom_signs_in_and_lands_on_the_notice(brow
         [(delivery_id, text, number)] = query(
             app_server,
             "SELECT d.id, d.text_sent, n.number FROM notification_delivery d JOIN case_notice n ON n.message_id = d.message_id "
-            "WHERE d.channel = 'sms'",
+            "JOIN absence_case c ON c.id = n.case_id JOIN employee e ON e.id = c.employee_id "
+            "WHERE d.channel = 'sms' AND e.employee_no = 'E3008' AND n.kind = 'return'",
         )
         link = "/m?t=" + re.search(r"/m\?t=(\S+)", text).group(1)
         wecom.member = "E3008"
