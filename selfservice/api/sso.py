@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from selfservice.domain import sso as rules
 from selfservice.persistence.db import session_scope
 from selfservice.services import sso
 
@@ -126,5 +125,3 @@ routes = [
     Route("/sso/wecom/callback", _wecom_callback(False)),
     Route("/sso/wecom/qr/callback", _wecom_callback(True)),
 ]
-
-__all__ = ["routes", "rules"]

@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from selfservice.auth import secrets as sec
 from selfservice.domain import sso as rules
-from selfservice.domain.actor import SYSTEM, Actor, Role
+from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError, NotPermitted, ValidationFailed
 from selfservice.persistence.models import Employee, SignInMethod, SsoAttempt, SsoHandoff, SsoProvider, SsoSettings, UserAccount
 from selfservice.services import audit, channel_settings
@@ -431,6 +431,3 @@ def methods(session: Session, actor: Actor) -> list[MethodRow]:
 
 def password_allowed_for(session: Session, account: UserAccount) -> bool:
     return rules.password_allowed(account.role, settings(session).password_roles)
-
-
-__all__ = ["SYSTEM", "Refused"]
