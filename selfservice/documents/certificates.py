@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from selfservice.documents.receipts import FONT, labelled
+from selfservice.documents.receipts import labelled, numbered_document
 from selfservice.domain import separation as sep
 
 
@@ -36,22 +35,7 @@ class CertificateData:
 def render(data: CertificateData) -> bytes:
     title_zh, title_en = sep.certificate_title(data.kind)
     years, months = sep.service_length(data.contract_start, data.separated_on)
-    pdf = FPDF(format="A4")
-    pdf.set_creation_date(data.issued_at)
-    pdf.set_title(f"{title_zh} / {title_en}")
-    pdf.set_author(data.company)
-    pdf.set_lang("zh-CN")
-    pdf.add_font("noto", fname=str(FONT))
-    pdf.set_margins(22, 20, 22)
-    pdf.add_page()
-    pdf.set_font("noto", size=18)
-    pdf.cell(0, 10, title_zh, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("noto", size=11)
-    pdf.set_text_color(90)
-    pdf.cell(0, 6, title_en, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("noto", size=8)
-    pdf.cell(0, 6, f"编号 / No. {data.number}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(4)
+    pdf = numbered_document(title_zh, title_en, data.number, data.company, data.issued_at, f"{title_zh} / {title_en}")
     term_zh = (
         f"{data.contract_start:%Y年%m月%d日} 至 {data.contract_end:%Y年%m月%d日}"
         if data.contract_end

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from selfservice.documents.receipts import FONT, labelled
+from selfservice.documents.receipts import labelled, numbered_document
 
 TITLES = {
     "return": ("返岗通知书", "Notice to Return to Work"),
@@ -22,22 +21,7 @@ TITLES = {
 
 def render(kind: str, number: str, company: str, text_zh: str, text_en: str, sent_at: datetime, verify_note: str = "") -> bytes:
     title_zh, title_en = TITLES[kind]
-    pdf = FPDF(format="A4")
-    pdf.set_creation_date(sent_at)
-    pdf.set_title(f"{title_zh} / {title_en} {number}")
-    pdf.set_author(company)
-    pdf.set_lang("zh-CN")
-    pdf.add_font("noto", fname=str(FONT))
-    pdf.set_margins(22, 20, 22)
-    pdf.add_page()
-    pdf.set_font("noto", size=18)
-    pdf.cell(0, 10, title_zh, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("noto", size=11)
-    pdf.set_text_color(90)
-    pdf.cell(0, 6, title_en, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("noto", size=8)
-    pdf.cell(0, 6, f"编号 / No. {number}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(4)
+    pdf = numbered_document(title_zh, title_en, number, company, sent_at, f"{title_zh} / {title_en} {number}")
     pdf.set_text_color(0)
     pdf.set_font("noto", size=10.5)
     pdf.multi_cell(0, 6.5, text_zh, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

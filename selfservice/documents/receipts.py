@@ -53,6 +53,28 @@ class _Receipt(FPDF):
         self.cell(0, 5, f"{self.page_no()}/{{nb}}", align="C")
 
 
+def numbered_document(title_zh: str, title_en: str, number: str, author: str, created_at: datetime, doc_title: str) -> FPDF:
+    """A formal document's first page: the Chinese title, the English one under it, its number
+    on the right; the creation date fixed so the same facts give the same bytes."""
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(created_at)
+    pdf.set_title(doc_title)
+    pdf.set_author(author)
+    pdf.set_lang("zh-CN")
+    pdf.add_font("noto", fname=str(FONT))
+    pdf.set_margins(22, 20, 22)
+    pdf.add_page()
+    pdf.set_font("noto", size=18)
+    pdf.cell(0, 10, title_zh, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("noto", size=11)
+    pdf.set_text_color(90)
+    pdf.cell(0, 6, title_en, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("noto", size=8)
+    pdf.cell(0, 6, f"编号 / No. {number}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    return pdf
+
+
 def labelled(pdf: FPDF, label: str, value: str, mono: bool = False, width: float = 0) -> None:
     """A label and its value, kept on one page; hashes and links may break anywhere, text at words."""
     if pdf.get_y() > pdf.h - 30:

@@ -220,6 +220,16 @@ def approver_ids(row: CaseSettings) -> list[int]:
     return [int(i) for i in row.approvers.split(",") if i.strip().isdigit()]
 
 
+def settings_numbers(session: Session) -> tuple[str, str]:
+    """The approvers (in order) and the union contact as the settings form shows them: employee
+    numbers, not internal ids."""
+    config = settings(session)
+    wanted = [*approver_ids(config), *([config.union_employee_id] if config.union_employee_id else [])]
+    numbers = dict(session.exec(select(Employee.id, Employee.employee_no).where(Employee.id.in_(wanted))).all()) if wanted else {}  # type: ignore[union-attr]
+    union = numbers.get(config.union_employee_id, "") if config.union_employee_id else ""
+    return ", ".join(numbers.get(i, "") for i in approver_ids(config)), union
+
+
 # ---- opening ------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,6 @@ bundle once into the file store and records it in the append-only ``evidence_exp
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,7 +41,18 @@ from selfservice.persistence.models import (
     ServiceConfirmation,
     Signature,
 )
-from selfservice.services import attendance, audit, case_timeline, cases, checkpoints, company_key, contacts, leave_requests, signatures
+from selfservice.services import (
+    attendance,
+    audit,
+    case_timeline,
+    cases,
+    checkpoints,
+    company_key,
+    contacts,
+    dashboard,
+    leave_requests,
+    signatures,
+)
 from selfservice.settings import get_settings
 
 LANGUAGES = ("zh-CN", "en")
@@ -108,38 +118,27 @@ def _messages(session: Session, message_ids: list[int]) -> list[dict]:
 
 
 def _attendance_xlsx(session: Session, actor: Actor, row: AbsenceCase, lang: str, now: datetime) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
+    """The attendance table for the period, written like every export (people's text that looks
+    like a formula stays text)."""
     first = row.first_missing - timedelta(days=30)
     last = min(cases.approvals.local_today(now), row.first_missing + timedelta(days=90))
     view = attendance.month(session, actor, row.employee_id, first, last, now)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "考勤" if lang == "zh-CN" else "Attendance"
-    sheet.append([f"{view.name} ({view.employee_no}) {view.department}", f"{first} — {last}"])
     headers = (
         ["日期", "日别", "结果", "缺勤", "请假", "打卡"] if lang == "zh-CN" else ["Date", "Day", "Outcome", "Missing", "Leave", "Punches"]
     )
-    sheet.append(headers)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for day in view.days:
-        sheet.append(
-            [
-                day.day.isoformat(),
-                t(lang, f"attendance.kind.{day.kind}"),
-                t(lang, f"attendance.outcome.{day.outcome}"),
-                day.missing,
-                day.leave_type,
-                "  ".join(f"{p.time}{' ×' if p.voided else ''} {p.source}" for p in day.punches),
-            ]
-        )
-    sheet.column_dimensions["A"].width = 12
-    sheet.column_dimensions["F"].width = 60
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    rows = [
+        [
+            day.day.isoformat(),
+            t(lang, f"attendance.kind.{day.kind}"),
+            t(lang, f"attendance.outcome.{day.outcome}"),
+            day.missing,
+            day.leave_type,
+            "  ".join(f"{p.time}{' ×' if p.voided else ''} {p.source}" for p in day.punches),
+        ]
+        for day in view.days
+    ]
+    footer = f"{view.name} ({view.employee_no}) {view.department} · {first} — {last}"
+    return dashboard.xlsx("考勤" if lang == "zh-CN" else "Attendance", headers, rows, footer)
 
 
 def _audit_entries(session: Session, wanted: set[tuple[str, str]]) -> bytes:

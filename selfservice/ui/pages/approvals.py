@@ -471,13 +471,13 @@ def _delegation() -> rx.Component:
     )
 
 
-def _termination(r: rx.Var) -> rx.Component:
-    """A termination to decide: on the case's page, where its whole record is."""
+def _decided_on_its_page(r: rx.Var, badge: rx.Component, href: rx.Var, class_name: str) -> rx.Component:
+    """An item decided on its own page (where its whole record is): who, what, when due."""
     return rx.link(
         card(
             rx.hstack(
                 rx.text(r["requester"], weight="bold"),
-                rx.badge(T("approval.kind.termination"), color_scheme="red"),
+                badge,
                 rx.spacer(),
                 rx.icon("chevron-right", size=16),
                 width="100%",
@@ -485,36 +485,25 @@ def _termination(r: rx.Var) -> rx.Component:
             ),
             rx.text(r["summary"], size="2"),
             rx.cond(r["due"] != "", rx.text(T("approval.due"), " ", r["due"], size="1", color_scheme="gray")),
-            class_name="approval-termination",
+            class_name=class_name,
         ),
-        href="/case?c=" + r["id"].to(str),
+        href=href,
         underline="none",
         color="inherit",
         width="100%",
     )
+
+
+def _termination(r: rx.Var) -> rx.Component:
+    """A termination to decide: on the case's page."""
+    badge = rx.badge(T("approval.kind.termination"), color_scheme="red")
+    return _decided_on_its_page(r, badge, "/case?c=" + r["id"].to(str), "approval-termination")
 
 
 def _resignation(r: rx.Var) -> rx.Component:
     """A resignation to acknowledge: decided on its own page (the last day, the successor)."""
-    return rx.link(
-        card(
-            rx.hstack(
-                rx.text(r["requester"], weight="bold"),
-                rx.badge(T("approval.resignation"), color_scheme="amber"),
-                rx.spacer(),
-                rx.icon("chevron-right", size=16),
-                width="100%",
-                align="center",
-            ),
-            rx.text(r["summary"], size="2"),
-            rx.cond(r["due"] != "", rx.text(T("approval.due"), " ", r["due"], size="1", color_scheme="gray")),
-            class_name="approval-resignation",
-        ),
-        href="/separation?s=" + r["id"].to(str),
-        underline="none",
-        color="inherit",
-        width="100%",
-    )
+    badge = rx.badge(T("approval.resignation"), color_scheme="amber")
+    return _decided_on_its_page(r, badge, "/separation?s=" + r["id"].to(str), "approval-resignation")
 
 
 def _handover(h: rx.Var) -> rx.Component:

@@ -127,12 +127,12 @@ class CasesState(SessionState):
 
     async def _refresh_settings(self, actor: Actor) -> None:
         config = await run(cases.settings)
-        names = await run(_employee_numbers, [*cases.approver_ids(config), config.union_employee_id])
+        approvers, union_no = await run(cases.settings_numbers)
         self.settings = {
             "streak_days": str(config.streak_days),
             "return_days": str(config.return_days),
-            "approvers": ", ".join(names.get(i, "") for i in cases.approver_ids(config)),
-            "union_no": names.get(config.union_employee_id, "") if config.union_employee_id else "",
+            "approvers": approvers,
+            "union_no": union_no,
             "union_name": config.union_name,
             "policy_id": str(config.policy_id or ""),
             "rule_text": config.rule_text,
@@ -228,17 +228,6 @@ class CasesState(SessionState):
         self.key_error, self.key_files, self._key_bytes = "", [], []
         await self._refresh_settings(actor)
         return rx.toast.success(self._t("key.uploaded"))
-
-
-def _employee_numbers(session, ids: list[int | None]) -> dict[int, str]:  # noqa: ANN001
-    from sqlmodel import select
-
-    from selfservice.persistence.models import Employee
-
-    wanted = [i for i in ids if i]
-    if not wanted:
-        return {}
-    return {e.id: e.employee_no for e in session.exec(select(Employee).where(Employee.id.in_(wanted))).all()}  # type: ignore[attr-defined,misc]
 
 
 def _candidates() -> rx.Component:
