@@ -4,6 +4,10 @@ import os
 
 import reflex as rx
 
+from selfservice.settings import load_or_exit
+
+load_or_exit()  # a wrong SELFSERVICE_* value stops the start here, with the variable named
+
 _origins = os.environ.get("SELFSERVICE_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
 
 config = rx.Config(

@@ -159,10 +159,10 @@ def build(url: str, data: dict) -> int:
         connection.execute("ANALYZE")
         connection.close()
         return count
-    import psycopg2
+    import psycopg
 
-    dsn = url.replace("postgresql+psycopg2://", "postgresql://")
-    connection = psycopg2.connect(dsn)
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    connection = psycopg.connect(dsn)
     cursor = connection.cursor()
 
     def copy(table: str, columns: str, rows) -> int:  # noqa: ANN001
@@ -173,12 +173,10 @@ def build(url: str, data: dict) -> int:
             writer.writerow(row)
             count += 1
             if count % 200_000 == 0:
-                buffer.seek(0)
-                cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
+                _copy_csv(cursor, table, columns, buffer)
                 buffer = io.StringIO()
                 writer = csv.writer(buffer)
-        buffer.seek(0)
-        cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
+        _copy_csv(cursor, table, columns, buffer)
         return count
 
     stamp = "2026-08-01 00:00:00"
@@ -210,6 +208,11 @@ def build(url: str, data: dict) -> int:
     connection.commit()
     connection.close()
     return count
+
+
+def _copy_csv(cursor, table: str, columns: str, buffer: io.StringIO) -> None:  # noqa: ANN001
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
+        copy.write(buffer.getvalue())
 
 
 PUNCH_INSERT = (

@@ -22,7 +22,7 @@ def cmd_db(args: argparse.Namespace) -> int:
     if args.action == "upgrade":
         migrate.upgrade(args.revision or "head")
     else:
-        migrate.downgrade(args.revision or "-1")
+        migrate.downgrade(args.revision or "-1", discard_data=args.discard_data)
     print(f"db {args.action} done")
     return 0
 
@@ -280,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade"])
     db.add_argument("revision", nargs="?", help="target revision (upgrade: head; downgrade: -1 or base)")
+    db.add_argument(
+        "--discard-data", action="store_true", help="downgrade a database that holds audit entries anyway (throwaway databases only)"
+    )
     db.set_defaults(func=cmd_db)
 
     demo = sub.add_parser("demo", help="migrate and load the demo company into an empty database")
@@ -358,9 +361,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from selfservice.settings import SettingsError, get_settings
+
     args = build_parser().parse_args(argv)
     try:
+        get_settings()
         return args.func(args)
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
     except DomainError as error:
         message = t("en", error.key, **error.params)
         details = getattr(error, "errors", None)

@@ -1,98 +1,150 @@
 """Environment-driven configuration: the one place settings are read.
 
 Every setting comes from an environment variable prefixed ``SELFSERVICE_`` and has a default that
-suits the embedded mode (one SQLite file under ``data/``).
+suits the embedded mode (one SQLite file under ``data/``). Values are read and checked by
+pydantic-settings: a wrong one (``SELFSERVICE_LOCKOUT_ATTEMPTS=abc``) stops the start with one
+line per problem naming the variable (:func:`load_or_exit`), never a traceback.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pydantic
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SELFSERVICE_DATA_DIR", PROJECT_ROOT / "data"))
+ENV_PREFIX = "SELFSERVICE_"
+
+Positive = Annotated[int, Field(gt=0)]
+Seconds = Annotated[float, Field(gt=0)]
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(f"SELFSERVICE_{name}", default)
+class SettingsError(Exception):
+    """The environment holds a value the app cannot start with; the message names each variable."""
 
 
-def _secret_key() -> str:
+def _secret_key(data_dir: Path) -> str:
     """The key that encrypts secrets at rest; generated once per install if not configured."""
-    configured = os.environ.get("SELFSERVICE_SECRET_KEY")
-    if configured:
-        return configured
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    key_file = DATA_DIR / "secret_key"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key_file = data_dir / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
 
 
-@dataclass(frozen=True)
-class Settings:
+def normalize_db_url(url: str) -> str:
+    """A plain ``postgresql://`` (or ``postgres://``) URL means psycopg 3, the driver installed."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
+class Settings(BaseSettings):
     """All settings of one running installation."""
 
-    db_url: str
-    data_dir: Path
-    secret_key: str
-    timezone: str
-    totp_required_roles: frozenset[str]
-    lockout_attempts: int
-    lockout_minutes: int
-    session_hours: int
-    pending_signin_minutes: int
-    totp_issuer: str
-    default_language: str
-    phone_region: str
-    import_max_rows: int
-    import_max_bytes: int
-    attachment_max_bytes: int
-    leave_past_limit_days: int
-    public_url: str
-    dispatch_lease_seconds: int
-    retry_base_seconds: float
-    scheduler_mode: str
-    leader_retry_seconds: float
-    dispatch_interval_seconds: float
-    contact_reconfirm_days: int
-    contact_stale_days: int
-    company_name: str
-    tsa_url: str
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+
+    db_url: str = ""  # blank: the embedded SQLite file under data_dir
+    data_dir: Path = DATA_DIR
+    secret_key: str = ""  # blank: generated once into data_dir/secret_key
+    timezone: str = "Asia/Shanghai"
+    totp_required_roles: Annotated[frozenset[str], NoDecode] = frozenset({"hr", "admin"})
+    lockout_attempts: Positive = 5
+    lockout_minutes: Positive = 15
+    session_hours: Positive = 12
+    pending_signin_minutes: Positive = 10
+    totp_issuer: str = "selfservice"
+    default_language: Literal["zh-CN", "en"] = "zh-CN"
+    phone_region: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
+    import_max_rows: Positive = 20000
+    import_max_bytes: Positive = 10 * 1024 * 1024
+    attachment_max_bytes: Positive = 10 * 1024 * 1024
+    leave_past_limit_days: Positive = 30
+    public_url: str = Field(default="http://localhost:3000", pattern=r"^https?://[^\s/]+(/\S*)?$")
+    dispatch_lease_seconds: Positive = 120
+    retry_base_seconds: Seconds = 5
+    scheduler_mode: Literal["embedded", "off"] = Field(default="embedded", validation_alias=f"{ENV_PREFIX}SCHEDULER")
+    leader_retry_seconds: Seconds = 15
+    dispatch_interval_seconds: Seconds = 2
+    contact_reconfirm_days: Positive = 91  # everyone asked each quarter
+    contact_stale_days: Positive = 183  # unconfirmed this long: "stale contacts"
+    company_name: str = "示例科技有限公司"  # the employer named on certificates
+    tsa_url: str = Field(default="", pattern=r"^(https?://\S+)?$")  # RFC 3161 timestamp authority (blank: none)
+
+    @field_validator("totp_required_roles", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(r.strip() for r in value.split(",") if r.strip())
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from exc
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("db_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return normalize_db_url(value)
+
+    @model_validator(mode="after")
+    def _defaults_from_data_dir(self) -> Settings:
+        if not self.db_url:
+            object.__setattr__(self, "db_url", f"sqlite:///{self.data_dir / 'selfservice.db'}")
+        if not self.secret_key:
+            object.__setattr__(self, "secret_key", _secret_key(self.data_dir))
+        return self
+
+
+def _explain(error: pydantic.ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        name = ENV_PREFIX + ("SCHEDULER" if field in ("scheduler_mode", f"{ENV_PREFIX}SCHEDULER") else field.upper())
+        value = os.environ.get(name, "")
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{name}={value!r}: {message}")
+    return "selfservice cannot start, a setting is wrong:\n  " + "\n  ".join(lines)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Read the settings from the environment (cached; call ``get_settings.cache_clear()`` in tests)."""
-    return Settings(
-        db_url=_env("DB_URL", f"sqlite:///{DATA_DIR / 'selfservice.db'}"),
-        data_dir=Path(_env("DATA_DIR", str(DATA_DIR))),
-        secret_key=_secret_key(),
-        timezone=_env("TIMEZONE", "Asia/Shanghai"),
-        totp_required_roles=frozenset(r.strip() for r in _env("TOTP_REQUIRED_ROLES", "hr,admin").split(",") if r.strip()),
-        lockout_attempts=int(_env("LOCKOUT_ATTEMPTS", "5")),
-        lockout_minutes=int(_env("LOCKOUT_MINUTES", "15")),
-        session_hours=int(_env("SESSION_HOURS", "12")),
-        pending_signin_minutes=int(_env("PENDING_SIGNIN_MINUTES", "10")),
-        totp_issuer=_env("TOTP_ISSUER", "selfservice"),
-        default_language=_env("DEFAULT_LANGUAGE", "zh-CN"),
-        phone_region=_env("PHONE_REGION", "CN"),
-        import_max_rows=int(_env("IMPORT_MAX_ROWS", "20000")),
-        import_max_bytes=int(_env("IMPORT_MAX_BYTES", str(10 * 1024 * 1024))),
-        attachment_max_bytes=int(_env("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
-        leave_past_limit_days=int(_env("LEAVE_PAST_LIMIT_DAYS", "30")),
-        public_url=_env("PUBLIC_URL", "http://localhost:3000").rstrip("/"),
-        dispatch_lease_seconds=int(_env("DISPATCH_LEASE_SECONDS", "120")),
-        retry_base_seconds=float(_env("RETRY_BASE_SECONDS", "5")),
-        scheduler_mode=_env("SCHEDULER", "embedded"),  # embedded | off (run `selfservice scheduler` instead)
-        leader_retry_seconds=float(_env("LEADER_RETRY_SECONDS", "15")),
-        dispatch_interval_seconds=float(_env("DISPATCH_INTERVAL_SECONDS", "2")),
-        contact_reconfirm_days=int(_env("CONTACT_RECONFIRM_DAYS", "91")),  # everyone asked each quarter
-        contact_stale_days=int(_env("CONTACT_STALE_DAYS", "183")),  # unconfirmed this long: "stale contacts"
-        company_name=_env("COMPANY_NAME", "示例科技有限公司"),  # the employer named on certificates
-        tsa_url=_env("TSA_URL", ""),  # an RFC 3161 timestamp authority for evidence and checkpoints (blank: none)
-    )
+    """Read the settings from the environment (cached; call ``get_settings.cache_clear()`` in tests).
+
+    Raises SettingsError naming each wrong variable."""
+    try:
+        return Settings()
+    except pydantic.ValidationError as exc:
+        raise SettingsError(_explain(exc)) from None
+
+
+def load_or_exit() -> Settings:
+    """For entry points: the settings, or the explanation on stderr and exit status 2."""
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None

@@ -57,7 +57,7 @@ def postgres_server() -> Iterator[str]:
                 if sock.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.2)
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(_as_postgres("pg_ctl", "-D", data, "-m", "immediate", "stop"), capture_output=True)
         shutil.rmtree(root, ignore_errors=True)

@@ -739,7 +739,7 @@ EN: dict[str, str] = {
 
 def _merge() -> None:
     """Workflow catalogues live beside this one; each key is defined once."""
-    from selfservice.i18n import attendance, cases, leave_law, policies, separation, sso
+    from selfservice.i18n import attendance, cases, leave_law, operations, policies, separation, sso
 
     for base, extra in (
         (ZH, attendance.ZH),
@@ -754,6 +754,8 @@ def _merge() -> None:
         (EN, cases.EN),
         (ZH, sso.ZH),
         (EN, sso.EN),
+        (ZH, operations.ZH),
+        (EN, operations.EN),
     ):
         clash = set(base) & set(extra)
         assert not clash, f"keys defined twice: {sorted(clash)}"

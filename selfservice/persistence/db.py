@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, create_engine
 
 from selfservice.persistence import models  # noqa: F401  (tables must be registered)
-from selfservice.settings import get_settings
+from selfservice.settings import get_settings, normalize_db_url
 
 
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> sa.Engine:
+    url = normalize_db_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -27,9 +28,8 @@ def engine_for(url: str) -> sa.Engine:
             cursor.close()
 
         return engine
-    # "values_plus_batch": many-row INSERTs as multi-VALUES, many-row UPDATEs in pages (one round
-    # trip per page, not per row).
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, executemany_mode="values_plus_batch")
+    # psycopg 3: many-row INSERTs go as multi-VALUES ("insertmanyvalues"), executemany is pipelined.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def get_engine() -> sa.Engine:

@@ -22,9 +22,57 @@ def test_db_upgrade_and_downgrade(tmp_path, monkeypatch):
     get_settings.cache_clear()
     assert main(["db", "upgrade"]) == 0
     assert {"employee", "user_account", "user_session", "audit_log", "department"} <= tables(url)
-    assert main(["db", "downgrade", "base"]) == 0
+    assert main(["db", "downgrade", "base"]) == 0  # empty: nothing to protect
     assert tables(url) <= {"alembic_version"}
     get_settings.cache_clear()
+
+
+def test_a_wrong_setting_stops_with_the_variable_named_not_a_traceback(tmp_path, monkeypatch, capsys):
+    from selfservice.settings import get_settings
+
+    monkeypatch.setenv("SELFSERVICE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SELFSERVICE_LOCKOUT_ATTEMPTS", "abc")
+    monkeypatch.setenv("SELFSERVICE_TIMEZONE", "Mars/Olympus")
+    get_settings.cache_clear()
+    try:
+        assert main(["db", "upgrade"]) == 2
+        err = capsys.readouterr().err
+        assert "SELFSERVICE_LOCKOUT_ATTEMPTS='abc'" in err and "integer" in err
+        assert "SELFSERVICE_TIMEZONE='Mars/Olympus'" in err and "Traceback" not in err
+        assert not (tmp_path / "selfservice.db").exists()
+    finally:
+        get_settings.cache_clear()
+
+
+def test_the_app_start_refuses_a_wrong_setting(tmp_path):
+    """`reflex run` reads rxconfig.py first: a wrong value ends the start there, exit status 2."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "SELFSERVICE_DATA_DIR": str(tmp_path), "SELFSERVICE_SCHEDULER": "sometimes"}
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", "import rxconfig"], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "SELFSERVICE_SCHEDULER='sometimes'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_plain_postgresql_url_means_psycopg_3(monkeypatch, tmp_path):
+    from selfservice.settings import get_settings, normalize_db_url
+
+    monkeypatch.setenv("SELFSERVICE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SELFSERVICE_DB_URL", "postgresql://hr@db.example/selfservice")
+    get_settings.cache_clear()
+    try:
+        assert get_settings().db_url == "postgresql+psycopg://hr@db.example/selfservice"
+        assert normalize_db_url("postgres://x@y/z") == "postgresql+psycopg://x@y/z"
+        assert normalize_db_url("sqlite:///a.db") == "sqlite:///a.db"
+        import sqlalchemy as sa
+
+        assert sa.create_engine(get_settings().db_url).dialect.driver == "psycopg"  # importable: no ModuleNotFoundError
+    finally:
+        get_settings.cache_clear()
 
 
 def test_demo_is_loaded_once(db_url, capsys):
