@@ -90,7 +90,7 @@ def run_baseline(url: str, rows: int) -> float:
         ids = dict(connection.execute(sa.text("SELECT employee_no, id FROM employee")).all())
         connection.execute(
             sa.text(
-                "INSERT INTO user_account (employee_id, username, role, language, totp_enabled, recovery_code_hashes, failed_attempts, active, created_at) VALUES (:e, :u, 'employee', 'zh-CN', 0, '[]', 0, 1, :now)"
+                "INSERT INTO user_account (employee_id, username, role, language, totp_enabled, recovery_code_hashes, active, created_at) VALUES (:e, :u, 'employee', 'zh-CN', 0, '[]', 1, :now)"
             ),
             [{"e": ids[f"B{i:05d}"], "u": f"B{i:05d}", "now": now} for i in range(rows)],
         )

@@ -70,7 +70,6 @@ def _company(url: str, people: int, departures: int) -> dict[str, int]:
                     "role": roles.get(i, Role.employee),
                     "language": "zh-CN",
                     "recovery_code_hashes": "[]",
-                    "failed_attempts": 0,
                     "active": True,
                     "totp_enabled": False,
                     "created_at": NOW,

@@ -64,7 +64,6 @@ def _company(folder: str, name: str, people: int) -> str:
                     "role": "employee",
                     "language": "zh-CN",
                     "recovery_code_hashes": "[]",
-                    "failed_attempts": 0,
                     "active": True,
                     "totp_enabled": False,
                     "created_at": NOW,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from selfservice import api
+from selfservice.api import protect
 from selfservice.jobs import scheduler
-from selfservice.ui import routes
+from selfservice.ui import events, routes
 from selfservice.ui.pages import attendance_panels, cases, policy_panels, separations_hr  # noqa: F401  (register their panels of /hr)
 from selfservice.ui.pages.approvals import ApprovalsState, approvals_page
 from selfservice.ui.pages.attendance import EmployeeAttendanceState, MyAttendanceState, employee_attendance_page, my_attendance_page
@@ -38,8 +39,8 @@ from selfservice.ui.pages.separations_hr import SeparationsState, TemplatesState
 from selfservice.ui.pages.sso_admin import SsoAdminState, sso_admin_page
 from selfservice.ui.pages.team import TeamState, team_page
 
-app = rx.App(
-    api_transformer=api.build(),
+app = events.App(  # rx.App with a bounded event queue per tab, dropped when the tab goes
+    api_transformer=[api.build(), protect.protect],  # routes beside Reflex, then body limits and headers around all
     stylesheets=["/a11y.css"],
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
 )

@@ -2,7 +2,7 @@
 
 Every setting comes from an environment variable prefixed ``SELFSERVICE_`` and has a default that
 suits the embedded mode (one SQLite file under ``data/``). Values are read and checked by
-pydantic-settings: a wrong one (``SELFSERVICE_LOCKOUT_ATTEMPTS=abc``) stops the start with one
+pydantic-settings: a wrong one (``SELFSERVICE_SIGNIN_FREE_ATTEMPTS=abc``) stops the start with one
 line per problem naming the variable (:func:`load_or_exit`), never a traceback.
 """
 
@@ -60,8 +60,11 @@ class Settings(BaseSettings):
     secret_key: str = ""  # blank: generated once into data_dir/secret_key
     timezone: str = "Asia/Shanghai"
     totp_required_roles: Annotated[frozenset[str], NoDecode] = frozenset({"hr", "admin"})
-    lockout_attempts: Positive = 5
-    lockout_minutes: Positive = 15
+    signin_free_attempts: Positive = 5  # per name and source, before waits begin (domain/throttle.py)
+    signin_max_wait_seconds: Positive = 900
+    signin_per_second: Positive = 8  # password checks per second per app process, all clients together
+    signin_hash_workers: Positive = 1  # threads that hash passwords (their own pool, apart from the database's)
+    signin_queue: Positive = 16  # sign-ins waiting for a hashing thread before "busy, try again"
     session_hours: Positive = 12
     pending_signin_minutes: Positive = 10
     totp_issuer: str = "selfservice"
@@ -72,7 +75,7 @@ class Settings(BaseSettings):
     attachment_max_bytes: Positive = 10 * 1024 * 1024
     leave_past_limit_days: Positive = 30
     public_url: str = Field(default="http://localhost:3000", pattern=r"^https?://[^\s/]+(/\S*)?$")
-    dispatch_lease_seconds: Positive = 120
+    dispatch_lease_seconds: Annotated[int, Field(ge=0)] = 120
     retry_base_seconds: Seconds = 5
     scheduler_mode: Literal["embedded", "off"] = Field(default="embedded", validation_alias=f"{ENV_PREFIX}SCHEDULER")
     leader_retry_seconds: Seconds = 15
@@ -80,6 +83,7 @@ class Settings(BaseSettings):
     contact_reconfirm_days: Positive = 91  # everyone asked each quarter
     contact_stale_days: Positive = 183  # unconfirmed this long: "stale contacts"
     company_name: str = "示例科技有限公司"  # the employer named on certificates
+    trusted_proxy_hops: Annotated[int, Field(ge=0, le=5)] = 0  # reverse proxies in front (nginx: 1); 0 ignores X-Forwarded-For
     tsa_url: str = Field(default="", pattern=r"^(https?://\S+)?$")  # RFC 3161 timestamp authority (blank: none)
 
     @field_validator("totp_required_roles", mode="before")

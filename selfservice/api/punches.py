@@ -21,13 +21,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from selfservice.api import protect
+from selfservice.domain.text import clean as clean_text
 from selfservice.i18n import t
 from selfservice.persistence.db import session_scope
 from selfservice.persistence.models import PunchSource
 from selfservice.services import punches
 
 log = logging.getLogger("selfservice.api")
-MAX_BODY = 2 * 1024 * 1024
+MAX_BODY = protect.PUNCH_LIMIT
 
 
 class PunchIn(BaseModel):
@@ -46,6 +48,11 @@ class PunchIn(BaseModel):
     )
     direction: str = Field(default="", max_length=16, description="in / out (上班 / 下班), or empty when the device does not say.")
     device: str = Field(default="", max_length=200, description="The device or place, kept with the punch.")
+
+    @pydantic.field_validator("employee_no", "device")
+    @classmethod
+    def _visible(cls, value: str) -> str:
+        return clean_text(value)  # no bidi controls or invisible characters in what people read
 
 
 class PunchBatch(BaseModel):
@@ -85,21 +92,6 @@ def _error(request: Request, status: int, code: str, details: list | None = None
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
-async def _capped_body(request: Request) -> bytes | None:
-    """The request body, or None as soon as it (or its declared length) passes ``MAX_BODY``:
-    an oversized upload is never held whole in memory."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _authenticate(token: str) -> PunchSource | None:
     with session_scope() as session:
         return punches.authenticate(session, token)
@@ -124,7 +116,7 @@ async def post_punches(request: Request) -> Response:
     if source is None:
         log.warning("punch API: refused a call without a valid token from %s", request.client.host if request.client else "?")
         return _error(request, 401, "api.unauthorized")
-    body = await _capped_body(request)
+    body = await protect.read_capped(request, MAX_BODY)
     if body is None:
         await asyncio.to_thread(_refused, source, "body too large")
         return _error(request, 413, "api.too_large", max_mb=MAX_BODY // (1024 * 1024))

@@ -22,6 +22,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from selfservice.domain.errors import DomainError, ValidationFailed
+from selfservice.domain.text import clean
 
 
 class Stage(StrEnum):
@@ -98,7 +99,7 @@ def passed(deadline_at: datetime | None, now: datetime) -> bool:
 
 
 def check_text(text: str, required: bool = True, field: str = "text") -> str:
-    text = (text or "").strip()
+    text = clean(text or "").strip()
     if required and not text:
         raise ValidationFailed("case.text_required", field=field)
     if len(text) > MAX_TEXT:

@@ -13,6 +13,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from selfservice.domain.actor import Role
+from selfservice.domain.text import clean as clean_text
 
 EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 MAX_NAME = 64
@@ -89,7 +90,7 @@ def _text(raw: Any) -> str:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    return str(raw).strip()
+    return clean_text(str(raw)).strip()
 
 
 REQUIRED = ("employee_no", "name", "department", "hire_date", "phone")

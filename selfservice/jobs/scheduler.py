@@ -66,6 +66,15 @@ def purge_staged_attachments() -> None:
         log.info("attachments: %d unused uploads deleted", removed)
 
 
+def prune_sign_in_counters() -> None:
+    """Failed sign-in counters idle for a day are forgotten (the failures stay in the audit log)."""
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import throttle
+
+    with session_scope() as session:
+        throttle.prune(session, datetime.now(UTC))
+
+
 def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
     settings = get_settings()
     scheduler = AsyncIOScheduler(timezone=UTC)
@@ -85,6 +94,7 @@ def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
     )
     scheduler.add_job(escalate_approvals, "interval", minutes=5, id="approvals.escalate", max_instances=1, coalesce=True)
     scheduler.add_job(purge_staged_attachments, "interval", hours=6, id="attachments.purge_staged", max_instances=1, coalesce=True)
+    scheduler.add_job(prune_sign_in_counters, "interval", hours=6, id="auth.prune_counters", max_instances=1, coalesce=True)
     # The absence watch: the daily scan runs at HR's time (checked every minute, once a day),
     # unread reminders are forwarded within minutes of their deadline, WeCom check-ins are pulled.
     scheduler.add_job(attendance.scan_tick, "interval", seconds=60, id="attendance.scan", max_instances=1, coalesce=True)

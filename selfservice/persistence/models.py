@@ -86,10 +86,20 @@ class UserAccount(SQLModel, table=True):
     totp_enabled: bool = Field(default=False)
     totp_last_step: int | None = Field(default=None, sa_type=sa.BigInteger)
     recovery_code_hashes: str = Field(default="[]", sa_type=sa.Text)
-    failed_attempts: int = Field(default=0)
-    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-in proofs counted per name, per source and per both (domain/throttle.py): the
+    wait before the next attempt is heard grows with them. Not evidence (each failure is in the
+    audit log); rows are forgotten a day after their last failure."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: str = Field(primary_key=True, max_length=140)
+    failures: int = Field(default=0)
+    last_failure_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class UserSession(SQLModel, table=True):

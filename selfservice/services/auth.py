@@ -1,7 +1,9 @@
 """Sign-in (password, then TOTP or recovery code), TOTP enrolment, sessions and sign-out.
 
-Failed attempts are counted per account; reaching the limit locks the account for a while.
-A TOTP code is accepted once: a code from a time step already used is refused.
+Failed attempts are counted per name, per source address and per both, for names that exist
+and names that do not; guessers wait longer and longer (services/throttle.py), nobody is locked
+out. Every failure is audited. A TOTP code is accepted once: a code from a time step already
+used is refused.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -18,7 +19,7 @@ from selfservice.auth import secrets as sec
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError, NotPermitted, NotSignedIn, SignInFailed, ValidationFailed
 from selfservice.persistence.models import Employee, UserAccount, UserSession
-from selfservice.services import audit
+from selfservice.services import audit, throttle
 from selfservice.settings import get_settings
 
 
@@ -48,10 +49,6 @@ def _account_by_username(session: Session, username: str) -> UserAccount | None:
     return session.exec(select(UserAccount).where(sa.func.lower(UserAccount.username) == username.strip().lower())).first()
 
 
-def _local_time(moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(get_settings().timezone)).strftime("%H:%M")
-
-
 def _new_session(session: Session, account: UserAccount, stage: str, now: datetime, user_agent: str) -> str:
     settings = get_settings()
     token = sec.new_session_token()
@@ -69,33 +66,21 @@ def _new_session(session: Session, account: UserAccount, stage: str, now: dateti
     return token
 
 
-def _record_failure(session: Session, account: UserAccount, now: datetime, reason: str) -> None:
-    """Count a failed attempt, lock at the limit, and commit so the count survives the error."""
-    settings = get_settings()
-    account.failed_attempts += 1
-    actor = actor_of(account)
+def _record_failure(session: Session, account: UserAccount | None, name: str, source: str, now: datetime, reason: str) -> None:
+    """Count a failed proof and audit it (also for a name no account has), and commit so that
+    both survive the error the caller raises next."""
+    throttle.failed(session, name, source, now)
+    after = {"reason": reason, "username": name.strip()[:64], "source": source[:64]}
     audit.append(
         session,
-        actor,
+        actor_of(account) if account else None,
         "auth.sign_in_failed",
         "user_account",
-        account.id,
-        after={"reason": reason, "attempts": account.failed_attempts},
+        account.id if account else 0,
+        after=after,
         at=now,
     )
-    if account.failed_attempts >= settings.lockout_attempts:
-        account.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-        account.failed_attempts = 0
-        audit.append(
-            session, actor, "auth.locked", "user_account", account.id, after={"locked_until": account.locked_until.isoformat()}, at=now
-        )
-    session.add(account)
     session.commit()
-
-
-def _check_not_locked(account: UserAccount, now: datetime) -> None:
-    if account.locked_until and account.locked_until > now:
-        raise DomainError("auth.locked", until=_local_time(account.locked_until))
 
 
 def _employee_active(session: Session, account: UserAccount) -> bool:
@@ -103,18 +88,19 @@ def _employee_active(session: Session, account: UserAccount) -> bool:
     return bool(account.active and employee and employee.status == "active")
 
 
-def begin_sign_in(session: Session, username: str, password: str, now: datetime, user_agent: str = "") -> SignInStep:
-    """Check the password; return a full session, or a pending one awaiting TOTP / enrolment."""
+def begin_sign_in(session: Session, username: str, password: str, now: datetime, user_agent: str = "", source: str = "") -> SignInStep:
+    """Check the password; return a full session, or a pending one awaiting TOTP / enrolment.
+    ``source`` is the client's address (the proxy-checked one): it has its own counter."""
     if not username.strip() or not password:
         raise ValidationFailed("auth.fill_both")
+    throttle.check(session, username, source, now)  # before any hashing, the same for every name
     account = _account_by_username(session, username)
     if account is None:
         sec.verify_password(None, password)  # same work as a real check
+        _record_failure(session, None, username, source, now, "unknown_name")
         raise SignInFailed()
-    _check_not_locked(account, now)
     if not sec.verify_password(account.password_hash, password):
-        _record_failure(session, account, now, "password")
-        _check_not_locked(account, now)
+        _record_failure(session, account, username, source, now, "password")
         raise SignInFailed()
     if not _employee_active(session, account):
         raise DomainError("auth.inactive")
@@ -131,7 +117,7 @@ def begin_sign_in(session: Session, username: str, password: str, now: datetime,
     elif account.role in settings.totp_required_roles:
         stage = "enrol"
     else:
-        account.failed_attempts = 0
+        throttle.succeeded(session, account.username, source)
         token = _new_session(session, account, "full", now, user_agent)
         audit.append(session, actor_of(account), "auth.signed_in", "user_account", account.id, after={"method": "password"}, at=now)
         session.add(account)
@@ -164,7 +150,7 @@ def _pending(session: Session, token: str, stage: str, now: datetime) -> tuple[U
     return row, account
 
 
-def _accept_totp(session: Session, account: UserAccount, code: str, now: datetime) -> str:
+def _accept_totp(session: Session, account: UserAccount, code: str, now: datetime, source: str = "") -> str:
     """Verify a TOTP or recovery code for ``account``; returns the method used or raises."""
     settings = get_settings()
     secret = sec.decrypt_secret(settings.secret_key, account.totp_secret_enc or "")
@@ -176,29 +162,26 @@ def _accept_totp(session: Session, account: UserAccount, code: str, now: datetim
             hashes.remove(digest)
             account.recovery_code_hashes = json.dumps(hashes)
             return "recovery_code"
-        _record_failure(session, account, now, "recovery_code")
-        _check_not_locked(account, now)
+        _record_failure(session, account, account.username, source, now, "recovery_code")
         raise DomainError("auth.bad_code")
     step = sec.totp_matching_step(secret or "", cleaned, now) if secret else None
     if step is None:
-        _record_failure(session, account, now, "totp")
-        _check_not_locked(account, now)
+        _record_failure(session, account, account.username, source, now, "totp")
         raise DomainError("auth.bad_code")
     if account.totp_last_step is not None and step <= account.totp_last_step:
-        _record_failure(session, account, now, "totp_reused")
-        _check_not_locked(account, now)
+        _record_failure(session, account, account.username, source, now, "totp_reused")
         raise DomainError("auth.code_reused")
     account.totp_last_step = step
     return "totp"
 
 
-def complete_totp(session: Session, pending_token: str, code: str, now: datetime, user_agent: str = "") -> SignInStep:
+def complete_totp(session: Session, pending_token: str, code: str, now: datetime, user_agent: str = "", source: str = "") -> SignInStep:
     """Second step: a TOTP code (or a recovery code) turns the pending session into a new full one."""
     row, account = _pending(session, pending_token, "totp", now)
-    _check_not_locked(account, now)
-    method = _accept_totp(session, account, code, now)
+    throttle.check(session, account.username, source, now)
+    method = _accept_totp(session, account, code, now, source)
     row.revoked_at = now
-    account.failed_attempts = 0
+    throttle.succeeded(session, account.username, source)
     token = _new_session(session, account, "full", now, user_agent)
     audit.append(session, actor_of(account), "auth.signed_in", "user_account", account.id, after={"method": f"password+{method}"}, at=now)
     session.add_all([row, account])
@@ -322,7 +305,7 @@ def regenerate_recovery_codes(session: Session, actor: Actor, code: str, now: da
     account = session.get(UserAccount, actor.account_id)
     if account is None or not account.totp_enabled:
         raise DomainError("auth.totp_not_enabled")
-    _check_not_locked(account, now)
+    throttle.check(session, account.username, "", now)
     if _accept_totp(session, account, code, now) != "totp":
         raise DomainError("auth.bad_code")
     codes = sec.new_recovery_codes()
@@ -360,8 +343,7 @@ def set_password(session: Session, actor: Actor, account_id: int, password: str,
     if account.role == Role.admin and not actor.has_role(Role.admin):
         raise NotPermitted()
     account.password_hash = sec.hash_password(password)
-    account.failed_attempts = 0
-    account.locked_until = None
+    throttle.forget_name(session, account.username)
     session.add(account)
     revoke_all(session, account_id, now)
     audit.append(session, actor, "auth.password_set", "user_account", account_id, at=now)

@@ -502,7 +502,6 @@ def import_file(
                     "language": settings.default_language,
                     "totp_enabled": False,
                     "recovery_code_hashes": "[]",
-                    "failed_attempts": 0,
                     "active": True,
                     "created_at": now,
                 }

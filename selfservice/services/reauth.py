@@ -2,7 +2,7 @@
 changing a mobile number or email: the TOTP code when the account has one, else the password.
 
 Each proof is good for one use within five minutes, in the session that made it. A wrong code
-or password counts towards the account's lockout like a failed sign-in.
+or password counts towards the name's waits like a failed sign-in (services/throttle.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from selfservice.domain.actor import Actor
 from selfservice.domain.errors import DomainError, NotSignedIn, ValidationFailed
 from selfservice.domain.signatures import REAUTH_SECONDS
 from selfservice.persistence.models import ReAuthentication, UserAccount
-from selfservice.services import audit
-from selfservice.services.auth import _accept_totp, _check_not_locked, _record_failure
+from selfservice.services import audit, throttle
+from selfservice.services.auth import _accept_totp, _record_failure
 
 
 def method_for(session: Session, actor: Actor) -> str:
@@ -26,24 +26,22 @@ def method_for(session: Session, actor: Actor) -> str:
     return "totp" if account is not None and account.totp_enabled else "password"
 
 
-def confirm(session: Session, actor: Actor, secret: str, now: datetime) -> datetime:
+def confirm(session: Session, actor: Actor, secret: str, now: datetime, source: str = "") -> datetime:
     """Check the code or password; record a fresh proof; return until when it is good."""
     account = session.get(UserAccount, actor.account_id)
     if account is None or actor.session_id is None:
         raise NotSignedIn()
     if not secret.strip():
         raise ValidationFailed("reauth.required", field="secret")
-    _check_not_locked(account, now)
+    throttle.check(session, account.username, source, now)
     if account.totp_enabled:
-        method = _accept_totp(session, account, secret, now)
+        method = _accept_totp(session, account, secret, now, source)
     else:
         method = "password"
         if not sec.verify_password(account.password_hash, secret):
-            _record_failure(session, account, now, "reauth_password")
-            _check_not_locked(account, now)
+            _record_failure(session, account, account.username, source, now, "reauth_password")
             raise DomainError("reauth.bad_password")
-    account.failed_attempts = 0
-    session.add(account)
+    throttle.succeeded(session, account.username, source)
     proof = ReAuthentication(account_id=account.id, session_id=actor.session_id, method=method, at=now)
     session.add(proof)
     session.flush()

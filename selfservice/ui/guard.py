@@ -3,8 +3,10 @@
 Any browser can call any public state method with any arguments (see PLATFORM.md), so each one
 is wrapped by :func:`handler`, which, before the body runs:
 
-1. validates the arguments against the handler's annotations with pydantic (strict types,
-   strings capped at ``MAX_TEXT`` unless annotated otherwise, unknown keys refused);
+1. removes bidi controls and invisible characters from every string argument
+   (:mod:`selfservice.domain.text`), then validates the arguments against the handler's
+   annotations with pydantic (strict types, strings capped at ``MAX_TEXT`` unless annotated
+   otherwise, unknown keys refused);
 2. re-reads the session from the database (never from a client-controlled var alone) and
    refuses anonymous callers, expired or revoked sessions, and deactivated accounts;
 3. checks the caller's role.
@@ -30,6 +32,7 @@ from reflex.istate.proxy import StateProxy
 
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError
+from selfservice.domain.text import clean_all
 from selfservice.i18n import t
 from selfservice.persistence.db import session_scope
 from selfservice.services import auth
@@ -119,7 +122,7 @@ def handler(*roles: Role, public: bool = False, background: bool = False, page_l
         async def wrapper(self, *args: Any, **kwargs: Any) -> Any:
             try:
                 bound = inspect.Signature(public_params).bind(self, *args, **kwargs)
-                values = model.model_validate(dict(list(bound.arguments.items())[1:]))
+                values = model.model_validate(clean_all(dict(list(bound.arguments.items())[1:])))
             except (TypeError, pydantic.ValidationError) as error:
                 detail = [(e["loc"], e["type"]) for e in error.errors()] if isinstance(error, pydantic.ValidationError) else str(error)
                 log.warning("refused %s: bad arguments %s", fn.__qualname__, detail)

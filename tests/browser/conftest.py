@@ -38,8 +38,8 @@ def browser_type_launch_args():
 
 
 class RunningApp:
-    def __init__(self, url: str, db_url: str, log_path: Path) -> None:
-        self.url, self.db_url, self.log_path = url, db_url, log_path
+    def __init__(self, url: str, db_url: str, log_path: Path, pid: int = 0) -> None:
+        self.url, self.db_url, self.log_path, self.pid = url, db_url, log_path, pid
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -99,7 +99,7 @@ def app_server(tmp_path_factory):
             if time.time() > deadline:
                 raise RuntimeError(f"app did not start:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.5)
-        yield RunningApp(url, db_url, log_path)
+        yield RunningApp(url, db_url, log_path, process.pid)
     finally:
         try:
             os.killpg(process.pid, signal.SIGTERM)
@@ -118,18 +118,30 @@ def no_server_errors(request, app_server):
     assert "Traceback" not in new, f"server error during {request.node.name}:\n{new[-3000:]}"
 
 
+def _watched_page(context):
+    """A page whose Content-Security-Policy refusals fail the test (the app must run under its own policy)."""
+    page = context.new_page()
+    page.csp_refusals = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_refusals.append(m.text))
+    return page
+
+
 @pytest.fixture
 def phone(browser):
     context = browser.new_context(**PHONE)
-    yield context.new_page()
+    page = _watched_page(context)
+    yield page
     context.close()
+    assert not page.csp_refusals, page.csp_refusals[:3]
 
 
 @pytest.fixture
 def desktop(browser):
     context = browser.new_context(**DESKTOP)
-    yield context.new_page()
+    page = _watched_page(context)
+    yield page
     context.close()
+    assert not page.csp_refusals, page.csp_refusals[:3]
 
 
 def shot(page, name: str) -> Path:

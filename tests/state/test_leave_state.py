@@ -289,3 +289,14 @@ def test_overtime_through_handlers_and_refused_for_others(leave_db):
         assert session.exec(select(OvertimeRequest)).one().status == "approved"
     call(employee, "submit_overtime", {"work_date": "", "hours": "3", "reason": "x"})
     assert employee.overtime_error
+
+
+def test_a_reason_with_a_right_to_left_override_is_stored_as_it_reads(leave_db):
+    """Issue 14, item 6: every handler's text arrives without bidi controls or zero-width characters."""
+    employee = as_user(LeaveState, "E1004")
+    call(employee, "load")
+    call(employee, "submit", form(next_monday(), reason="家事\u202e\u200b（txt.exe）\u2066"))
+    assert employee.form_error == ""
+    with session_scope() as session:
+        newest = session.exec(select(LeaveRequest).order_by(LeaveRequest.id.desc())).first()
+    assert newest.reason == "家事（txt.exe）"

@@ -31,13 +31,13 @@ def test_a_wrong_setting_stops_with_the_variable_named_not_a_traceback(tmp_path,
     from selfservice.settings import get_settings
 
     monkeypatch.setenv("SELFSERVICE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("SELFSERVICE_LOCKOUT_ATTEMPTS", "abc")
+    monkeypatch.setenv("SELFSERVICE_SIGNIN_FREE_ATTEMPTS", "abc")
     monkeypatch.setenv("SELFSERVICE_TIMEZONE", "Mars/Olympus")
     get_settings.cache_clear()
     try:
         assert main(["db", "upgrade"]) == 2
         err = capsys.readouterr().err
-        assert "SELFSERVICE_LOCKOUT_ATTEMPTS='abc'" in err and "integer" in err
+        assert "SELFSERVICE_SIGNIN_FREE_ATTEMPTS='abc'" in err and "integer" in err
         assert "SELFSERVICE_TIMEZONE='Mars/Olympus'" in err and "Traceback" not in err
         assert not (tmp_path / "selfservice.db").exists()
     finally:

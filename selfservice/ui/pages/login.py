@@ -11,6 +11,7 @@ from urllib.parse import quote
 import reflex as rx
 from pydantic import Field
 
+from selfservice.auth import gate
 from selfservice.domain.errors import DomainError
 from selfservice.services import auth, contacts, sso
 from selfservice.ui import routes
@@ -61,6 +62,11 @@ class LoginState(SessionState):
     def _user_agent(self) -> str:
         return (self.router.headers.user_agent or "")[:255]
 
+    def _source(self) -> str:
+        """The client's address: the socket's peer, or the proxy's word for it when
+        SELFSERVICE_TRUSTED_PROXY_HOPS says how many proxies stand in front."""
+        return (self.router.session.client_ip or "")[:64]
+
     @handler(public=True)
     async def load(self):
         """Already signed in? Go on. Inside WeCom, sign in through WeCom without a password.
@@ -105,7 +111,7 @@ class LoginState(SessionState):
     async def sign_in(self, form: SignInForm):
         self.error = ""
         try:
-            step = await run(auth.begin_sign_in, form.username, form.password, now(), self._user_agent())
+            step = await gate.run_checked(auth.begin_sign_in, form.username, form.password, now(), self._user_agent(), self._source())
         except DomainError as error:
             self.error = self._t(error.key, **error.params)
             return
@@ -118,12 +124,14 @@ class LoginState(SessionState):
     @handler(public=True)
     async def verify_code(self, form: CodeForm):
         self.error = ""
-        complete = auth.complete_enrolment if self.stage == "enrol" else auth.complete_totp
         try:
-            step = await run(complete, self._pending_token, form.code, now(), self._user_agent())
+            if self.stage == "enrol":
+                step = await run(auth.complete_enrolment, self._pending_token, form.code, now(), self._user_agent())
+            else:
+                step = await run(auth.complete_totp, self._pending_token, form.code, now(), self._user_agent(), self._source())
         except DomainError as error:
             self.error = self._t(error.key, **error.params)
-            if error.key in ("auth.pending_expired", "auth.locked", "auth.inactive"):
+            if error.key in ("auth.pending_expired", "auth.inactive"):
                 self.stage, self._pending_token = "password", ""
             return
         self._pending_token, self.qr, self.secret = "", "", ""

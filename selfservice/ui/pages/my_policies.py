@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from pydantic import Field
 
+from selfservice.auth import gate
 from selfservice.domain.actor import Actor
 from selfservice.domain.errors import DomainError
 from selfservice.domain.signatures import MAX_IMAGE_BYTES
@@ -57,7 +58,7 @@ class SigningMixin(SessionState, mixin=True):
 
     async def _reauthenticate(self, actor: Actor, secret: str) -> None:
         if secret.strip():  # blank: a proof made by an earlier try of this form is still fresh
-            await run(reauth.confirm, actor, secret, now())
+            await gate.run_checked(reauth.confirm, actor, secret, now(), self._context().ip)
 
 
 class PolicyReadState(SigningMixin, SessionState):

