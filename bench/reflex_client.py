@@ -85,3 +85,18 @@ class Tab:
         started = time.perf_counter()
         await self.call(state, handler, payload, path)
         return time.perf_counter() - started
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a server process and all its children (the Granian workers)."""
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total

@@ -13,6 +13,7 @@ from selfservice.ui.pages.approvals import ApprovalsState, approvals_page
 from selfservice.ui.pages.attendance import EmployeeAttendanceState, MyAttendanceState, employee_attendance_page, my_attendance_page
 from selfservice.ui.pages.attendance_settings import AttendanceSettingsState, attendance_settings_page
 from selfservice.ui.pages.attendance_sources import SourcesState, sources_page
+from selfservice.ui.pages.backups import BackupsState, backups_page
 from selfservice.ui.pages.calendar import CalendarState, calendar_page
 from selfservice.ui.pages.cases import CasesState, CaseState, NoticeState, case_page, cases_page, notice_page
 from selfservice.ui.pages.channels import ChannelsState, channels_page
@@ -42,7 +43,15 @@ from selfservice.ui.pages.team import TeamState, team_page
 app = events.App(  # rx.App with a bounded event queue per tab, dropped when the tab goes
     api_transformer=[api.build(), protect.protect],  # routes beside Reflex, then body limits and headers around all
     stylesheets=["/a11y.css"],
-    head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
+    head_components=[
+        rx.el.meta(name="viewport", content="width=device-width, initial-scale=1"),
+        # add to home screen: icons and manifest in assets/; the service worker keeps the built JS/CSS
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="48x48"),
+        rx.el.link(rel="apple-touch-icon", href="/apple-touch-icon.png"),
+        rx.el.link(rel="manifest", href="/manifest.webmanifest"),
+        rx.el.meta(name="theme-color", content="#3e63dd"),
+        rx.script(src="/register-sw.js"),
+    ],
 )
 app.register_lifespan_task(scheduler.lifespan_task)
 PAGES = (
@@ -84,6 +93,7 @@ PAGES = (
     (routes.CASE, case_page, CaseState.load),
     (routes.NOTICE, notice_page, NoticeState.load),
     (routes.SSO_ADMIN, sso_admin_page, SsoAdminState.load),
+    (routes.BACKUPS, backups_page, BackupsState.load),
 )
 for route, component, on_load in PAGES:
     app.add_page(component, route=route, title="selfservice", on_load=on_load)

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     contact_reconfirm_days: Positive = 91  # everyone asked each quarter
     contact_stale_days: Positive = 183  # unconfirmed this long: "stale contacts"
     company_name: str = "示例科技有限公司"  # the employer named on certificates
+    backup_dir: Path | None = None  # blank: data_dir/backups (put it on another disk in production)
+    backup_keep: Positive = 14  # archives kept; older ones are deleted after each backup
+    backup_hour: Annotated[int, Field(ge=0, le=23)] = 2  # the daily backup's hour, company time
     trusted_proxy_hops: Annotated[int, Field(ge=0, le=5)] = 0  # reverse proxies in front (nginx: 1); 0 ignores X-Forwarded-For
     tsa_url: str = Field(default="", pattern=r"^(https?://\S+)?$")  # RFC 3161 timestamp authority (blank: none)
 
@@ -118,6 +121,8 @@ class Settings(BaseSettings):
     def _defaults_from_data_dir(self) -> Settings:
         if not self.db_url:
             object.__setattr__(self, "db_url", f"sqlite:///{self.data_dir / 'selfservice.db'}")
+        if self.backup_dir is None:
+            object.__setattr__(self, "backup_dir", self.data_dir / "backups")
         if not self.secret_key:
             object.__setattr__(self, "secret_key", _secret_key(self.data_dir))
         return self

@@ -66,6 +66,19 @@ def purge_staged_attachments() -> None:
         log.info("attachments: %d unused uploads deleted", removed)
 
 
+def daily_backup() -> None:
+    """The nightly archive (kept SELFSERVICE_BACKUP_KEEP deep); a failure is recorded and logged."""
+    from selfservice.persistence.db import session_scope
+    from selfservice.services import backup
+
+    with session_scope() as session:
+        row = backup.run(session, "scheduled", datetime.now(UTC))
+    if row.ok:
+        log.info("backup: %s (%d bytes)", row.path, row.size_bytes)
+    else:
+        log.error("backup FAILED: %s", row.error)
+
+
 def prune_sign_in_counters() -> None:
     """Failed sign-in counters idle for a day are forgotten (the failures stay in the audit log)."""
     from selfservice.persistence.db import session_scope
@@ -94,6 +107,16 @@ def build(dispatcher: Dispatcher) -> AsyncIOScheduler:
     )
     scheduler.add_job(escalate_approvals, "interval", minutes=5, id="approvals.escalate", max_instances=1, coalesce=True)
     scheduler.add_job(purge_staged_attachments, "interval", hours=6, id="attachments.purge_staged", max_instances=1, coalesce=True)
+    scheduler.add_job(
+        daily_backup,
+        "cron",
+        hour=settings.backup_hour,
+        minute=17,
+        timezone=settings.timezone,
+        id="backup.daily",
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(prune_sign_in_counters, "interval", hours=6, id="auth.prune_counters", max_instances=1, coalesce=True)
     # The absence watch: the daily scan runs at HR's time (checked every minute, once a day),
     # unread reminders are forwarded within minutes of their deadline, WeCom check-ins are pulled.

@@ -102,6 +102,25 @@ class SignInThrottle(SQLModel, table=True):
     last_failure_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
+class BackupRun(SQLModel, table=True):
+    """One backup, scheduled or started by the admin: where the archive went, or why it failed."""
+
+    __tablename__ = "backup_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    trigger: str = Field(default="scheduled", max_length=16)  # scheduled | admin | cli
+    ok: bool = Field(default=False)
+    path: str = Field(default="", max_length=500)
+    size_bytes: int = Field(default=0, sa_type=sa.BigInteger)
+    sha256: str = Field(default="", max_length=64)
+    audit_seq: int = Field(default=0, sa_type=sa.BigInteger)
+    files: int = Field(default=0)
+    pruned: int = Field(default=0)
+    error: str = Field(default="", max_length=500)
+
+
 class UserSession(SQLModel, table=True):
     """A server-side session. Only the SHA-256 of the token is stored."""
 

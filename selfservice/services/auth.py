@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from selfservice.auth import secrets as sec
+from selfservice.auth import session_cache
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError, NotPermitted, NotSignedIn, SignInFailed, ValidationFailed
 from selfservice.persistence.models import Employee, UserAccount, UserSession
@@ -217,16 +218,20 @@ def complete_enrolment(session: Session, pending_token: str, code: str, now: dat
 
 
 def resolve(session: Session, token: str, now: datetime) -> Actor | None:
-    """The actor behind a full session token, or None if it is unknown, expired or revoked."""
+    """The actor behind a full session token, or None if it is unknown, expired or revoked.
+    The answer is remembered (auth/session_cache.py) until anything it depends on changes."""
     if not token or len(token) > 128:
         return None
+    seen = session_cache.epoch()  # before reading: a change after this makes the entry stale
     row = session.exec(select(UserSession).where(UserSession.token_hash == sec.hash_token(token))).first()
     if row is None or row.stage != "full" or row.revoked_at is not None or row.expires_at <= now:
         return None
     account = session.get(UserAccount, row.account_id)
     if account is None or not _employee_active(session, account):
         return None
-    return actor_of(account, row.id)
+    actor = actor_of(account, row.id)
+    session_cache.put(token, actor, row.expires_at, seen)
+    return actor
 
 
 def require(session: Session, token: str, now: datetime) -> Actor:

@@ -5,11 +5,9 @@ this module registers the two leave workflows and applies their outcomes to the 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -21,6 +19,7 @@ from selfservice.domain.actor import Actor, Role
 from selfservice.domain.approvals import InstanceStatus
 from selfservice.domain.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from selfservice.domain.work_calendar import Half
+from selfservice.persistence import filestore
 from selfservice.persistence.models import (
     ApprovalInstance,
     Department,
@@ -242,48 +241,26 @@ def preview(
 # ---- attachments --------------------------------------------------------------------------
 
 
-def attachment_dir() -> Path:
-    return get_settings().data_dir / "attachments"
-
-
-def _path(sha256: str) -> Path:
-    return attachment_dir() / sha256[:2] / sha256
-
-
 def stage_attachment(actor: Actor, data: bytes, name: str, audio: bool = False) -> files.Checked:
     """Check an uploaded file by its content and store it under its hash (no row yet: a file is
     only ever served through an attachment row of a request the viewer may see)."""
     checked = files.check(data, name, get_settings().attachment_max_bytes, audio)
-    path = _path(checked.sha256)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+    filestore.store().put(data)
     return checked
 
 
 def store_raw(data: bytes) -> str:
     """Keep bytes the system made itself (an evidence bundle) in the same store; returns the hash."""
-    digest = hashlib.sha256(data).hexdigest()
-    path = _path(digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    return digest
+    return filestore.store().put(data)
 
 
 def _stored(sha256: str, name: str, audio: bool = False) -> files.Checked:
-    if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
-        raise ValidationFailed("attachment.missing", field="attachments")
-    path = _path(sha256)
-    if not path.exists():
-        raise ValidationFailed("attachment.missing", field="attachments")
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise ValidationFailed("attachment.damaged", field="attachments", name=name[:120])
+    try:
+        data = filestore.store().get(sha256)
+    except filestore.FileMissing:
+        raise ValidationFailed("attachment.missing", field="attachments") from None
+    except filestore.FileDamaged:
+        raise ValidationFailed("attachment.damaged", field="attachments", name=name[:120]) from None
     return files.check(data, name, get_settings().attachment_max_bytes, audio)
 
 
@@ -295,31 +272,22 @@ def staged_file(sha256: str, name: str, audio: bool = False) -> files.Checked:
 def stored_bytes(sha256: str) -> bytes:
     """A stored file's bytes by its hash, checked (the separation pages keep photos and
     documents in the same store)."""
-    path = _path(sha256)
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise NotFound()
-    return data
+    try:
+        return filestore.store().get(sha256)
+    except (filestore.FileMissing, filestore.FileDamaged):
+        raise NotFound() from None
 
 
 def purge_staged(session: Session, older_than: datetime) -> int:
     """Delete uploaded files that no request took (a form abandoned after choosing a photo),
-    once they are older than ``older_than``. Files of submitted requests are never touched."""
-    root = attachment_dir()
-    if not root.exists():
-        return 0
-    from selfservice.persistence.models import CaseEvent, ChecklistItem, EvidenceExport, SeparationDocument
-
-    kept = set(session.exec(select(LeaveAttachment.sha256)).all())
-    kept |= set(session.exec(select(ChecklistItem.photo_sha256).where(ChecklistItem.photo_sha256 != "")).all())
-    kept |= set(session.exec(select(SeparationDocument.sha256)).all())
-    kept |= set(session.exec(select(CaseEvent.file_sha256).where(CaseEvent.file_sha256 != "")).all())
-    kept |= set(session.exec(select(EvidenceExport.sha256)).all())
+    once they are older than ``older_than``. Files any row refers to are never touched."""
+    kept = filestore.referenced(session)
+    store = filestore.store()
     removed = 0
-    for path in root.glob("??/*"):
-        if path.name in kept or path.stat().st_mtime >= older_than.timestamp():
+    for sha256, modified in list(store.listing()):
+        if sha256 in kept or modified >= older_than.timestamp():
             continue
-        path.unlink(missing_ok=True)
+        store.delete(sha256)
         removed += 1
     return removed
 
@@ -342,7 +310,7 @@ def open_attachment(session: Session, attachment_id: int, account_id: int, expir
     request = session.get(LeaveRequest, row.request_id) if row is not None else None
     if row is None or request is None or not _may_view_request(session, viewer, request):
         raise NotPermitted()
-    return _path(row.sha256).read_bytes(), row.content_type, row.original_name
+    return stored_bytes(row.sha256), row.content_type, row.original_name
 
 
 # ---- submitting, withdrawing, cancelling --------------------------------------------------

@@ -7,7 +7,8 @@ is wrapped by :func:`handler`, which, before the body runs:
    (:mod:`selfservice.domain.text`), then validates the arguments against the handler's
    annotations with pydantic (strict types, strings capped at ``MAX_TEXT`` unless annotated
    otherwise, unknown keys refused);
-2. re-reads the session from the database (never from a client-controlled var alone) and
+2. resolves the session server-side (never from a client-controlled var alone): from memory
+   while nothing it depends on changed (auth/session_cache.py), else from the database, and
    refuses anonymous callers, expired or revoked sessions, and deactivated accounts;
 3. checks the caller's role.
 
@@ -30,6 +31,7 @@ import reflex as rx
 from pydantic import ConfigDict, StringConstraints
 from reflex.istate.proxy import StateProxy
 
+from selfservice.auth import session_cache
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import DomainError
 from selfservice.domain.text import clean_all
@@ -72,8 +74,22 @@ def _wire_type(annotation: Any) -> Any:
 def resolve_actor_sync(token: Any) -> Actor | None:
     if not isinstance(token, str) or not token:
         return None
+    moment = datetime.now(UTC)
+    remembered = session_cache.get(token, moment)
+    if remembered is not None:
+        return remembered
     with session_scope() as session:
-        return auth.resolve(session, token, datetime.now(UTC))
+        return auth.resolve(session, token, moment)
+
+
+async def resolve_actor(token: Any) -> Actor | None:
+    """The signed-in actor: from memory when nothing changed since (no thread, no query),
+    else read from the database in a worker thread."""
+    if isinstance(token, str) and token:
+        remembered = session_cache.get(token, datetime.now(UTC))
+        if remembered is not None:
+            return remembered
+    return await asyncio.to_thread(resolve_actor_sync, token)
 
 
 def _lang(state: Any) -> str:
@@ -141,7 +157,7 @@ def handler(*roles: Role, public: bool = False, background: bool = False, page_l
                     token = self.session_token
             else:
                 token = self.session_token
-            actor = await asyncio.to_thread(resolve_actor_sync, token)
+            actor = await resolve_actor(token)
             if actor is None and page_load and not token:
                 return [rx.redirect(_login_then_back(self))]  # a visitor not signed in yet: nothing expired
             if actor is None:

@@ -38,6 +38,7 @@ CASE = "/case"
 NOTICE = "/notice"
 SSO_FINISH = "/sso/finish"
 SSO_ADMIN = "/admin/sso"
+BACKUPS = "/admin/backups"
 
 
 def landing(role: str) -> str:

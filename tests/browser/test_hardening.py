@@ -13,11 +13,10 @@ import statistics
 import uuid
 
 import httpx
-import psutil
 import pytest
 import sqlalchemy as sa
 
-from bench.reflex_client import Tab
+from bench.reflex_client import Tab, process_cpu_seconds
 from selfservice.demo import DEMO_PASSWORD
 from selfservice.ui.pages.home import HomeState
 from selfservice.ui.pages.login import LoginState
@@ -31,18 +30,6 @@ def clean_counters(app_server):
     with engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM sign_in_throttle"))
     engine.dispose()
-
-
-def _cpu_seconds(pid: int) -> float:
-    root = psutil.Process(pid)
-    total = 0.0
-    for process in [root, *root.children(recursive=True)]:
-        try:
-            times = process.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 def test_a_sign_in_flood_neither_starves_a_signed_in_user_nor_outlives_its_sockets(app_server, clean_counters):
@@ -67,9 +54,9 @@ def test_a_sign_in_flood_neither_starves_a_signed_in_user_nor_outlives_its_socke
             for tab in flood:
                 await tab.close()
         await asyncio.sleep(2)
-        before = _cpu_seconds(app_server.pid)
+        before = process_cpu_seconds(app_server.pid)
         await asyncio.sleep(3)
-        return quiet, during, _cpu_seconds(app_server.pid) - before
+        return quiet, during, process_cpu_seconds(app_server.pid) - before
 
     quiet, during, cpu_after = run_async(go())
     print(

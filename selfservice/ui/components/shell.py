@@ -85,6 +85,7 @@ def menu() -> rx.Component:
             rx.cond(SessionState.is_hr_plus, _item("nav.cases", routes.CASES, "nav-cases")),
             rx.cond(SessionState.is_admin, _item("nav.channels", routes.CHANNELS, "nav-channels")),
             rx.cond(SessionState.is_admin, _item("nav.sso", routes.SSO_ADMIN, "nav-sso")),
+            rx.cond(SessionState.is_admin, _item("nav.backups", routes.BACKUPS, "nav-backups")),
             _item("nav.security", routes.SECURITY, "nav-security"),
             _item("nav.resign", routes.RESIGN, "nav-resign"),
             rx.menu.separator(),

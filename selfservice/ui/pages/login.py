@@ -4,7 +4,6 @@ hands this page a one-time code (``/sso/finish?c=…``) that is exchanged here f
 
 from __future__ import annotations
 
-import asyncio
 import json
 from urllib.parse import quote
 
@@ -16,7 +15,7 @@ from selfservice.domain.errors import DomainError
 from selfservice.services import auth, contacts, sso
 from selfservice.ui import routes
 from selfservice.ui.components.shell import card, page
-from selfservice.ui.guard import Form, handler, now, resolve_actor_sync, run
+from selfservice.ui.guard import Form, handler, now, resolve_actor, run
 from selfservice.ui.i18n import T
 from selfservice.ui.session import SessionState
 
@@ -48,7 +47,7 @@ class LoginState(SessionState):
         """Where a fresh session goes: the page asked for, else HR's dashboard or the home page.
         The account's language becomes the browser's (a new browser starts in the language the
         person chose before, and messages are sent in that same language)."""
-        actor = await asyncio.to_thread(resolve_actor_sync, self.session_token)
+        actor = await resolve_actor(self.session_token)
         if actor is not None and actor.language in ("zh-CN", "en"):
             self.lang = actor.language
         if self._next:
@@ -75,7 +74,7 @@ class LoginState(SessionState):
         wanted = query.get("next", "")
         self._next = wanted if routes.is_internal(wanted) else ""
         self.next_query = f"?next={quote(self._next, safe='')}" if self._next else ""
-        if await asyncio.to_thread(resolve_actor_sync, self.session_token):
+        if await resolve_actor(self.session_token):
             return await self._landing()
         ways = await run(_sign_in_ways)
         self.providers, self.wecom_qr = ways["providers"], ways["wecom_qr"]

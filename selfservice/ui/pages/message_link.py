@@ -3,7 +3,6 @@ the message read-only. The token is the credential, and it names one delivery on
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict
 from urllib.parse import quote
 
@@ -13,7 +12,7 @@ from selfservice.domain.actor import Actor
 from selfservice.domain.errors import DomainError
 from selfservice.services import absence_watch, notifications, sso
 from selfservice.ui.components.shell import page
-from selfservice.ui.guard import handler, now, resolve_actor_sync, run
+from selfservice.ui.guard import handler, now, resolve_actor, run
 from selfservice.ui.i18n import T
 from selfservice.ui.pages.inbox import message_body, reply_box
 from selfservice.ui.pages.login import leave_for
@@ -37,7 +36,7 @@ class LinkState(SessionState):
     @handler(public=True)
     async def load(self):
         token = self.router.url.query_parameters.get("t", "")
-        actor = await asyncio.to_thread(resolve_actor_sync, self.session_token)
+        actor = await resolve_actor(self.session_token)
         self.signed_in = actor is not None
         try:
             view = await run(notifications.open_by_link, token, now(), actor)

@@ -202,3 +202,41 @@ def test_counters_idle_for_a_day_are_forgotten(demo, now):
     assert len(demo.exec(select(SignInThrottle)).all()) == 3  # the pair, the source, the name
     assert throttle.prune(demo, now + timedelta(hours=23)) == 0
     assert throttle.prune(demo, now + timedelta(hours=24, seconds=1)) == 3
+
+
+def test_a_remembered_session_is_forgotten_the_moment_it_is_revoked(demo, now):
+    """Issue 14: events no longer re-read the session each time, without losing immediate
+    revocation (sign-out, deactivation, a change in another process)."""
+    from datetime import UTC, datetime
+
+    from selfservice.auth import session_cache
+    from selfservice.persistence.models import Employee
+
+    moment = datetime.now(UTC)
+    token = auth.begin_sign_in(demo, "E1004", DEMO_PASSWORD, moment).token
+    assert session_cache.get(token, moment) is None
+    actor = auth.resolve(demo, token, moment)
+    assert session_cache.get(token, moment) == actor  # no query needed now
+    other = auth.begin_sign_in(demo, "E1005", DEMO_PASSWORD, moment).token  # a new session elsewhere changes nothing
+    assert session_cache.get(token, moment) == actor
+    auth.sign_out(demo, other, moment)
+    demo.commit()
+    assert session_cache.get(token, moment) is None, "any revocation drops every remembered answer"
+    assert auth.resolve(demo, token, moment) == actor
+    person = demo.exec(select(Employee).where(Employee.employee_no == "E1004")).one()
+    person.status = "inactive"
+    demo.add(person)
+    demo.commit()
+    assert session_cache.get(token, moment) is None and auth.resolve(demo, token, moment) is None
+    person.status = "active"
+    demo.add(person)
+    demo.commit()
+    assert auth.resolve(demo, token, moment) == actor
+    (session_cache._epoch_file()).touch()  # another process (the CLI) bumped the epoch
+    import os
+    import time
+
+    later = time.time_ns() + 1_000_000
+    os.utime(session_cache._epoch_file(), ns=(later, later))
+    assert session_cache.get(token, moment) is None
+    assert session_cache.get(token, moment + timedelta(hours=13)) is None  # past the session's own expiry

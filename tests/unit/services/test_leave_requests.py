@@ -12,6 +12,7 @@ from PIL import Image
 from sqlmodel import select
 
 from selfservice.domain.errors import DomainError, NotPermitted, ValidationFailed
+from selfservice.persistence import filestore
 from selfservice.persistence.models import ApprovalStep, LeaveLedgerEntry, LeaveRequest, NotificationMessage
 from selfservice.services import approvals, leave_balances, leave_requests
 from tests.helpers import actor_for, audit_count, same_leave_facts
@@ -334,10 +335,11 @@ def test_unused_uploads_are_purged_after_a_day_and_submitted_ones_never(company,
     Image.new("RGB", (10, 10), (1, 2, 3)).save(buffer, "PNG")
     abandoned = leave_requests.stage_attachment(employee, buffer.getvalue(), "abandoned.png")
     old = (now - timedelta(days=3)).timestamp()
+    store = filestore.store()
     for checked in (used, abandoned):
-        os.utime(leave_requests._path(checked.sha256), (old, old))  # noqa: SLF001
+        os.utime(store._path(checked.sha256), (old, old))  # noqa: SLF001
     assert leave_requests.purge_staged(company, now - timedelta(days=1)) == 1
-    assert leave_requests._path(used.sha256).exists() and not leave_requests._path(abandoned.sha256).exists()  # noqa: SLF001
+    assert store.exists(used.sha256) and not store.exists(abandoned.sha256)
 
 
 def test_of_two_approvers_deciding_at_once_the_second_is_refused_cleanly(company, now, db_url, monkeypatch):

@@ -1,0 +1,258 @@
+"""P1, event cost: WebSocket round trips of this app's events against a blank Reflex app's, in
+the same run, on one worker each (the embedded default: no Redis).
+
+    python -m bench.events [--clients 10,50,200] [--rounds 20]
+
+Both back-ends are started here (``reflex run --env prod --backend-only``; no front-end build is
+needed to measure events). Each simulated client is one tab (bench/reflex_client.py) that sends
+an event, waits for its state update, and sends the next. Printed per client count: p50 and p95
+of the blank app's counter event, then for this app
+- a guarded no-op (``SessionState.ping``: the session check and nothing else),
+- the leave form's preview (``LeaveState.set_field`` of the start date: balances and day count),
+- the employee home page's ``load`` (profile, balances, today's punches, the header's badges),
+each with its p95 as a ratio of the blank one. Targets (issue 14): no-op ≤ 1.5×, preview and
+load ≤ 3×. Then the server CPU per event of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from bench.reflex_client import Tab, process_cpu_seconds
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = ROOT / ".venv" / "bin"
+
+BLANK_CONFIG = """import reflex as rx
+
+config = rx.Config(app_name="blank", telemetry_enabled=False, disable_plugins=[rx.plugins.SitemapPlugin])
+"""
+BLANK_APP = """import reflex as rx
+
+
+class Counter(rx.State):
+    n: int = 0
+
+    @rx.event
+    def bump(self):
+        self.n += 1
+
+
+def index() -> rx.Component:
+    return rx.vstack(rx.heading("blank"), rx.button("bump", on_click=Counter.bump), rx.text(Counter.n))
+
+
+app = rx.App()
+app.add_page(index)
+"""
+
+
+BLANK_STATE = "reflex___state____state.blank___blank____counter"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A back-end on one worker, stopped with its process group."""
+
+    def __init__(self, cwd: Path, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log.open("w")
+        full_env = {
+            **os.environ,
+            "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
+            "REFLEX_USE_SYSTEM_BUN": "1",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            **env,
+        }
+        full_env.pop("REFLEX_REDIS_URL", None)
+        self.process = subprocess.Popen(
+            [
+                str(VENV_BIN / "reflex"),
+                "run",
+                "--env",
+                "prod",
+                "--backend-only",
+                "--backend-port",
+                str(self.port),
+                "--backend-host",
+                "127.0.0.1",
+            ],
+            cwd=cwd,
+            env=full_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server in {cwd} exited; see {log}")
+            try:
+                if httpx.get(f"{self.url}/ping", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"server in {cwd} did not start; see {log}")
+
+    def cpu_seconds(self) -> float:
+        return process_cpu_seconds(self.process.pid)
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
+
+
+def _demo_people(db: Path) -> list[str]:
+    """Demo accounts that sign in with the password alone (no TOTP) and are still employed."""
+    import sqlite3
+
+    connection = sqlite3.connect(db)
+    try:
+        rows = connection.execute(
+            "SELECT a.username FROM user_account a JOIN employee e ON e.id = a.employee_id "
+            "WHERE a.role IN ('employee', 'manager') AND a.active AND e.status = 'active' AND a.password_hash IS NOT NULL "
+            "AND NOT a.totp_enabled ORDER BY a.username"
+        ).fetchall()
+    finally:
+        connection.close()
+    return [r[0] for r in rows]
+
+
+def _next_working_day() -> str:
+    day = datetime.now(UTC).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day.isoformat()
+
+
+async def _open_tabs(url: str, count: int) -> list[Tab]:
+    return list(await asyncio.gather(*(Tab(url).__aenter__() for _ in range(count))))
+
+
+async def _measure(tabs: list[Tab], rounds: int, send) -> list[float]:  # noqa: ANN001
+    """Every tab sends ``rounds`` events one after another, all tabs at once; the latencies."""
+    latencies: list[float] = []
+
+    async def client(tab: Tab) -> None:
+        for _ in range(rounds):
+            latencies.append(await send(tab))
+
+    await asyncio.gather(*(client(tab) for tab in tabs))
+    return latencies
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 20 else max(values)
+
+
+async def run(args: argparse.Namespace) -> None:
+    from selfservice.demo import DEMO_PASSWORD
+    from selfservice.ui.pages.home import HomeState
+    from selfservice.ui.pages.leave import LeaveState
+    from selfservice.ui.pages.login import LoginState
+    from selfservice.ui.session import SessionState
+
+    counts = [int(c) for c in args.clients.split(",")]
+    top = max(counts)
+    work = Path(tempfile.mkdtemp(prefix="bench-events-"))
+    (work / "blank" / "blank").mkdir(parents=True)
+    (work / "blank" / "rxconfig.py").write_text(BLANK_CONFIG)
+    (work / "blank" / "blank" / "__init__.py").write_text("")
+    (work / "blank" / "blank" / "blank.py").write_text(BLANK_APP)
+    data = work / "data"
+    env = {
+        "SELFSERVICE_DATA_DIR": str(data),
+        "SELFSERVICE_DB_URL": f"sqlite:///{data / 'app.db'}",
+        "SELFSERVICE_SCHEDULER": "off",
+        # the bench signs in its clients up front; the sign-in gate would (rightly) slow 200 of them
+        "SELFSERVICE_SIGNIN_PER_SECOND": "10000",
+        "SELFSERVICE_SIGNIN_QUEUE": "10000",
+        "SELFSERVICE_ALLOWED_ORIGINS": "*",
+    }
+    subprocess.run([str(VENV_BIN / "selfservice"), "demo"], env={**os.environ, **env}, cwd=ROOT, check=True, capture_output=True)
+    blank = Server(work / "blank", {}, work / "blank.log")
+    app = Server(ROOT, env, work / "app.log")
+    print(f"event round trips, one worker each, {args.rounds} events per client (logs in {work})")
+    try:
+        app_tabs = await _open_tabs(app.url, top)
+        people = _demo_people(data / "app.db")
+        employees = [people[i % len(people)] for i in range(top)]  # one tab each, people shared round-robin
+        for tab, username in zip(app_tabs, employees, strict=True):
+            await tab.call(LoginState, "sign_in", {"form": {"username": username, "password": DEMO_PASSWORD}}, path="/login")
+            await tab.call(LeaveState, "load", path="/leave")
+        blank_tabs = await _open_tabs(blank.url, top)
+        print(f"{top} tabs signed in; {top} blank tabs open", flush=True)
+        start = _next_working_day()
+        day = [date.fromisoformat(start)]
+
+        def bump(tab: Tab):  # noqa: ANN202
+            return tab.timed(BLANK_STATE, "bump", path="/")
+
+        def ping(tab: Tab):  # noqa: ANN202
+            return tab.timed(SessionState, "ping", path="/")
+
+        def preview(tab: Tab):  # noqa: ANN202
+            day[0] = day[0] + timedelta(days=1) if day[0].weekday() < 4 else day[0] - timedelta(days=3)
+            return tab.timed(LeaveState, "set_field", {"field": "start", "value": day[0].isoformat()}, path="/leave")
+
+        def home(tab: Tab):  # noqa: ANN202
+            return tab.timed(HomeState, "load", path="/")
+
+        cases = (("blank app: counter", blank, blank_tabs, bump), ("guarded no-op", app, app_tabs, ping),
+                 ("leave preview", app, app_tabs, preview), ("home load", app, app_tabs, home))  # fmt: skip
+        for count in counts:
+            base_p95 = 0.0
+            print(f"\n{count} clients")
+            for name, server, tabs, send in cases:
+                await _measure(tabs[:count], 2, send)  # warm up
+                cpu_before = server.cpu_seconds()
+                latencies = await _measure(tabs[:count], args.rounds, send)
+                cpu = (server.cpu_seconds() - cpu_before) / len(latencies)
+                high = p95(latencies)
+                base_p95 = base_p95 or high
+                ratio = "" if server is blank else f"  {high / base_p95:5.2f}× the blank p95"
+                print(
+                    f"  {name:20s} p50 {statistics.median(latencies) * 1000:7.1f} ms  p95 {high * 1000:7.1f} ms"
+                    f"  CPU {cpu * 1000:5.2f} ms/event{ratio}"
+                )
+        for tab in [*blank_tabs, *app_tabs]:
+            await tab.close()
+    finally:
+        app.stop()
+        blank.stop()
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", default="10,50,200")
+    parser.add_argument("--rounds", type=int, default=20)
+    asyncio.run(run(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
