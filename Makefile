@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # The browser connects back to the page's own origin; allow it for whatever PORT is used.
 export SELFSERVICE_ALLOWED_ORIGINS ?= http://localhost:$(PORT),http://127.0.0.1:$(PORT)
 
-.PHONY: run test setup setup-test lint bench demo clean
+.PHONY: run run-cluster test setup setup-test lint bench demo clean
 
 setup: $(VENV)/.installed
 
@@ -21,11 +21,12 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e ".[test]"
 	touch $@
 
-# Debian packages the tests need: Chromium for the browser tests, Redis and PostgreSQL servers.
+# Debian packages the tests need: Chromium for the browser tests, Redis, PostgreSQL and nginx for the cluster.
 setup-test: setup
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium chromium-driver"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx-light"; \
 	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
 	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
@@ -37,6 +38,10 @@ setup-test: setup
 run: setup
 	$(VENV)/bin/selfservice demo
 	$(VENV)/bin/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT) --backend-host $(HOST)
+
+# The scale-out topology on this machine: nginx, 2 app processes, PostgreSQL, Redis, S3, schedulers.
+run-cluster: setup-test
+	$(VENV)/bin/selfservice cluster up --port $(PORT)
 
 demo: setup
 	$(VENV)/bin/selfservice demo

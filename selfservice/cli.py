@@ -222,6 +222,35 @@ def cmd_outbox_drain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """One app process of a scale-out: the back-end and the already built front-end on one port,
+    without compiling anything (build once with ``reflex export --frontend-only --no-zip``; point
+    ``REFLEX_WEB_WORKDIR`` at that build). Granian workers: ``--workers`` or GRANIAN_WORKERS."""
+    import os
+
+    from reflex.utils import exec as reflex_exec
+    from reflex_base.constants import LogLevel
+    from reflex_base.environment import environment
+
+    os.environ["REFLEX_ENV_MODE"] = "prod"
+    environment.REFLEX_SKIP_COMPILE.set(True)
+    environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.set(True)
+    if args.workers:
+        os.environ["GRANIAN_WORKERS"] = str(args.workers)
+    reflex_exec.run_granian_backend_prod(args.host, args.port, LogLevel.ERROR)
+    return 0
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    """The production topology on this machine, in the foreground (see selfservice/cluster.py)."""
+    from pathlib import Path
+
+    from selfservice import cluster
+    from selfservice.settings import PROJECT_ROOT
+
+    return cluster.run_forever(Path(args.root) if args.root else PROJECT_ROOT / "data" / "cluster", args.port)
+
+
 def cmd_scheduler(args: argparse.Namespace) -> int:
     """Run the scheduler in the foreground (for scale-out; set SELFSERVICE_SCHEDULER=off in the app)."""
     import asyncio
@@ -324,6 +353,21 @@ def cmd_attendance_pull(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="selfservice", description="selfservice operator commands")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the built app on one port (an app process of a scale-out; see README Deployment)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--workers", type=int, default=0, help="Granian workers (default: Reflex's choice)")
+    serve.set_defaults(func=cmd_serve)
+
+    cluster_cmd = sub.add_parser(
+        "cluster", help="the scale-out topology on this machine: nginx, 2 app processes, PostgreSQL, Redis, S3, schedulers"
+    )
+    cluster_sub = cluster_cmd.add_subparsers(dest="cluster_command", required=True)
+    up = cluster_sub.add_parser("up", help="start it all in the foreground; Ctrl-C stops it")
+    up.add_argument("--port", type=int, default=3000, help="nginx's port (the address to open)")
+    up.add_argument("--root", help="folder for its data and logs (default data/cluster)")
+    up.set_defaults(func=cmd_cluster)
 
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade"])

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     contact_reconfirm_days: Positive = 91  # everyone asked each quarter
     contact_stale_days: Positive = 183  # unconfirmed this long: "stale contacts"
     company_name: str = "示例科技有限公司"  # the employer named on certificates
+    file_store: str = Field(default="", pattern=r"^(s3://[a-z0-9][a-z0-9.\-]{1,62}(/\S*)?|[^:]*)$")  # blank: data_dir/attachments
+    s3_endpoint: str = Field(default="", pattern=r"^(https?://\S+)?$")  # an S3-compatible service's URL (blank: AWS)
+    s3_region: str = ""
     backup_dir: Path | None = None  # blank: data_dir/backups (put it on another disk in production)
     backup_keep: Positive = 14  # archives kept; older ones are deleted after each backup
     backup_hour: Annotated[int, Field(ge=0, le=23)] = 2  # the daily backup's hour, company time

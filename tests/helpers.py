@@ -44,3 +44,16 @@ def same_leave_facts(session, hire=None, work_start=None) -> None:
 
     session.execute(sa.update(Employee).values(hire_date=hire or date(2020, 1, 6), work_start_date=work_start or date(2018, 1, 2)))
     session.flush()
+
+
+def drop_trigger(session_or_connection, table: str, verb: str) -> None:
+    """What only an attacker with the database could do: remove an append-only guard
+    (``<table>_no_<verb>``), on SQLite or PostgreSQL."""
+    import sqlalchemy as sa
+
+    connection = session_or_connection if isinstance(session_or_connection, sa.Connection) else session_or_connection.connection()
+    if connection.dialect.name == "postgresql":
+        for name in (f"{table}_no_{verb}", f"{table}_no_change"):  # newer tables have one trigger for both
+            connection.execute(sa.text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
+        return
+    connection.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))

@@ -407,3 +407,44 @@ class ForgingOidc(_StandIn):
             registry = JWSRegistry(algorithms=[alg])
             self.id_token = jwt.encode({"alg": alg, "kid": kid}, claims, key or self.key, registry=registry)
         return self.id_token
+
+
+class S3StandIn:
+    """A local S3 service (moto's server, from PyPI) on 127.0.0.1 with one empty bucket; it
+    answers the same REST requests as AWS S3, so the app's boto3 client is tested as in production.
+
+        with S3StandIn() as s3:
+            monkeypatch.setenv("SELFSERVICE_FILE_STORE", s3.location)
+            monkeypatch.setenv("SELFSERVICE_S3_ENDPOINT", s3.endpoint)
+    """
+
+    CREDENTIALS = {"AWS_ACCESS_KEY_ID": "selfservice-test", "AWS_SECRET_ACCESS_KEY": "selfservice-test", "AWS_DEFAULT_REGION": "us-east-1"}
+
+    def __init__(self, bucket: str = "selfservice-files", prefix: str = "files") -> None:
+        self.bucket, self.prefix = bucket, prefix
+
+    def __enter__(self) -> S3StandIn:
+        import os
+
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        from tests.pg import free_port
+
+        for name, value in self.CREDENTIALS.items():
+            os.environ.setdefault(name, value)
+        port = free_port()
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self.server.start()
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.location = f"s3://{self.bucket}/{self.prefix}"
+        self.client = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1")
+        self.client.create_bucket(Bucket=self.bucket)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+    def keys(self) -> list[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+        return [item["Key"] for page in pages for item in page.get("Contents", [])]

@@ -6,17 +6,20 @@ dropped as soon as anything it depends on may have changed:
 
 - any commit that changes (not merely creates) a session, an account or an employee row bumps
   the *auth epoch* (an ORM hook, so no code path can forget it);
-- the epoch is a file's modification time in the data folder, so that every process on this
-  host (the app's workers, the CLI, the scheduler) sees another's bump at its next event; a
-  cached answer older than the epoch is not used;
+- the epoch is a counter in Redis when the app runs scaled out (``REFLEX_REDIS_URL``: every
+  host sees it), otherwise a file's modification time in the data folder (every process on this
+  host: the app's workers, the CLI, the scheduler); a cached answer older than the epoch is not
+  used;
 - the session's own expiry is kept with it, and nothing is kept longer than ``MAX_AGE``.
 
-A hit costs a dictionary lookup, a SHA-256 and one ``stat``; no thread, no database.
+A hit costs a dictionary lookup, a SHA-256 and one ``stat`` (or one Redis GET); no thread, no
+database.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -31,6 +34,7 @@ from sqlalchemy.orm import Session as OrmSession
 from selfservice.domain.actor import Actor
 from selfservice.settings import get_settings
 
+log = logging.getLogger("selfservice.auth")
 MAX_AGE = 60.0  # seconds: a backstop for a change made outside the app (an operator's SQL)
 MAX_ENTRIES = 20_000
 
@@ -47,11 +51,33 @@ _entries: dict[str, Entry] = {}
 _lock = threading.Lock()
 
 
+REDIS_KEY = "selfservice:auth-epoch"
+_redis = None
+
+
+def _redis_client():  # noqa: ANN202
+    global _redis
+    url = os.environ.get("REFLEX_REDIS_URL", "")
+    if not url:
+        return None
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return _redis
+
+
 def _epoch_file() -> Path:
     return get_settings().data_dir / "auth-epoch"
 
 
 def epoch() -> int:
+    client = _redis_client()
+    if client is not None:
+        try:
+            return int(client.get(REDIS_KEY) or 0)
+        except Exception:  # noqa: BLE001  (Redis unreachable: remember nothing, read the database)
+            return -time.monotonic_ns()
     try:
         return os.stat(_epoch_file()).st_mtime_ns
     except FileNotFoundError:
@@ -60,6 +86,15 @@ def epoch() -> int:
 
 def bump() -> None:
     """Something an answer depends on changed: every process drops its answers."""
+    client = _redis_client()
+    if client is not None:
+        try:
+            client.incr(REDIS_KEY)
+        except Exception:  # noqa: BLE001
+            log.error("auth epoch: Redis unreachable; other hosts forget remembered sessions within %d s", MAX_AGE)
+        with _lock:
+            _entries.clear()
+        return
     path = _epoch_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch()

@@ -39,10 +39,11 @@ def verify(capsys) -> tuple[int, str]:
 
 
 def drop_guards(session) -> None:
-    connection = session.connection()
+    from tests.helpers import drop_trigger
+
     for table in ("audit_log", "audit_checkpoint"):
         for verb in ("update", "delete"):
-            connection.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
+            drop_trigger(session, table, verb)
 
 
 def test_a_cut_off_tail_fails_verify_once_a_checkpoint_covers_it(chain, capsys, now):

@@ -25,9 +25,11 @@ def run_verify(capsys) -> tuple[int, str]:
 
 def attacker(session, *statements):
     """Someone with database access drops the guard triggers first, then tampers."""
+    from tests.helpers import drop_trigger
+
     connection = session.connection()
-    connection.execute(sa.text("DROP TRIGGER audit_log_no_update"))
-    connection.execute(sa.text("DROP TRIGGER audit_log_no_delete"))
+    drop_trigger(connection, "audit_log", "update")
+    drop_trigger(connection, "audit_log", "delete")
     for statement in statements:
         connection.execute(sa.text(statement))
     session.commit()
@@ -52,7 +54,8 @@ def test_update_and_delete_are_refused_by_the_database(chain):
 @pytest.mark.parametrize("column", ["action", "actor", "after_json", "entity_id", "at", "hash"])
 def test_one_changed_byte_is_found(chain, capsys, column):
     if column == "at":
-        attacker(chain, "UPDATE audit_log SET at = datetime(at, '+1 second') WHERE seq = 5")
+        later = "at + interval '1 second'" if chain.get_bind().dialect.name == "postgresql" else "datetime(at, '+1 second')"
+        attacker(chain, f"UPDATE audit_log SET at = {later} WHERE seq = 5")
     else:
         attacker(chain, f"UPDATE audit_log SET {column} = substr({column}, 1, length({column}) - 1) || 'X' WHERE seq = 5")
     code, out = run_verify(capsys)

@@ -149,3 +149,30 @@ def test_postgresql_backs_up_with_pg_dump_and_restores(pg_server, tmp_path, monk
     assert snapshot(target_url) == before
     migrate.upgrade("head", target_url)  # the restored schema is at head already
     get_settings.cache_clear()
+
+
+def test_an_installation_on_object_storage_backs_up_and_restores_its_files(tmp_path, monkeypatch):
+    """The demo with its files in S3 (moto's server): uploads, photos and bundles are objects; the
+    backup holds them and a restore puts them into another (empty) bucket."""
+    from tests.standins import S3StandIn
+
+    with S3StandIn(bucket="company-a") as source_s3:
+        monkeypatch.setenv("SELFSERVICE_FILE_STORE", source_s3.location)
+        monkeypatch.setenv("SELFSERVICE_S3_ENDPOINT", source_s3.endpoint)
+        use(monkeypatch, tmp_path / "s3-source", f"sqlite:///{tmp_path / 's3-source' / 'app.db'}")
+        assert main(["demo"]) == 0
+        assert not (tmp_path / "s3-source" / "attachments").exists(), "no file went to local disk"
+        objects = sorted(k.rsplit("/", 1)[-1] for k in source_s3.keys())
+        assert len(objects) >= 3
+        made = backup.create(tmp_path / "backups", NOW)
+        before = snapshot(get_settings().db_url)
+        source_s3.client.create_bucket(Bucket="company-b")
+        monkeypatch.setenv("SELFSERVICE_FILE_STORE", "s3://company-b/restored")
+        use(monkeypatch, tmp_path / "s3-target", f"sqlite:///{tmp_path / 's3-target' / 'app.db'}")
+        result = backup.restore(made.path)
+        assert result.ok, result.problems
+        assert snapshot(get_settings().db_url) == before
+        listed = source_s3.client.list_objects_v2(Bucket="company-b", Prefix="restored/").get("Contents", [])
+        restored = sorted(item["Key"].rsplit("/", 1)[-1] for item in listed)
+        assert restored == objects
+    get_settings.cache_clear()

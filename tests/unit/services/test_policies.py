@@ -16,7 +16,7 @@ from selfservice.demo import DEMO_TOTP
 from selfservice.domain.errors import DomainError, NotPermitted, ValidationFailed
 from selfservice.persistence.models import Employee, NotificationMessage, PolicyAssignment, PolicyVersion, Signature
 from selfservice.services import policies, signatures
-from tests.helpers import actor_for, audit_count, totp_code
+from tests.helpers import actor_for, audit_count, drop_trigger, totp_code
 from tests.signing import drawing, reauthenticate, with_session
 
 HANDBOOK = "# 员工手册\n\n## 考勤\n\n连续旷工三个工作日视为严重违纪。\n"
@@ -95,7 +95,7 @@ def test_a_changed_byte_of_the_stored_version_fails_the_check(demo, now):
     version = _version(demo, policy_id, number)
     _actor, signature_id = _sign(demo, "E1004", version.id, now)
     token = demo.get(Signature, signature_id).verify_token
-    demo.execute(sa.text("DROP TRIGGER policy_version_no_update"))  # what only an attacker with the database could do
+    drop_trigger(demo, "policy_version", "update")  # what only an attacker with the database could do
     demo.execute(
         sa.text("UPDATE policy_version SET content = :c WHERE id = :i"), {"c": HANDBOOK.replace("三", "五").encode(), "i": version.id}
     )
