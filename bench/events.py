@@ -31,6 +31,7 @@ from pathlib import Path
 import httpx
 
 from bench.reflex_client import Tab, process_cpu_seconds
+from selfservice.cluster import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -60,14 +61,6 @@ app.add_page(index)
 
 
 BLANK_STATE = "reflex___state____state.blank___blank____counter"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:

@@ -113,7 +113,7 @@ def _wait_port(port: int, seconds: float = 60) -> None:
     raise RuntimeError(f"nothing answered on 127.0.0.1:{port} within {seconds:.0f} s")
 
 
-def _as_postgres(*args: str) -> list[str]:
+def as_postgres(*args: str) -> list[str]:
     """PostgreSQL refuses to run as root: as root, run it as the postgres user."""
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
 
@@ -221,7 +221,7 @@ class Cluster:
         data = folder / "data"
         if not (data / "PG_VERSION").exists():
             subprocess.run(
-                _as_postgres(_pg_tool("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"),
+                as_postgres(_pg_tool("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"),
                 check=True,
                 capture_output=True,
             )
@@ -236,7 +236,7 @@ class Cluster:
             "-c",
             "listen_addresses=127.0.0.1",
         ]
-        self._start("postgres", _as_postgres(*command))
+        self._start("postgres", as_postgres(*command))
         _wait_port(self.ports.postgres)
         import sqlalchemy as sa
 

@@ -11,17 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _as_postgres(*args: str) -> list[str]:
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *args]
-    return list(args)
+from selfservice.cluster import as_postgres, free_port  # noqa: F401  (free_port: used by the tests through here)
 
 
 @contextmanager
@@ -34,9 +24,9 @@ def postgres_server() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     port = free_port()
-    subprocess.run(_as_postgres("initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8"), check=True, capture_output=True)
+    subprocess.run(as_postgres("initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8"), check=True, capture_output=True)
     subprocess.run(
-        _as_postgres(
+        as_postgres(
             "pg_ctl",
             "-D",
             data,
@@ -59,7 +49,7 @@ def postgres_server() -> Iterator[str]:
             time.sleep(0.2)
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_postgres("pg_ctl", "-D", data, "-m", "immediate", "stop"), capture_output=True)
+        subprocess.run(as_postgres("pg_ctl", "-D", data, "-m", "immediate", "stop"), capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 
 
