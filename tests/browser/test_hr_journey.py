@@ -92,6 +92,9 @@ def test_deactivated_users_open_tab_is_refused_on_next_action(browser, desktop, 
     desktop.goto(app_server.url + "/directory")
     desktop.locator("input[name=query]").fill("E1010")
     desktop.locator("#directory-search-submit").click()
+    # Wait for the search's answer: clicking the first row of the unfiltered list deactivated E1001.
+    expect(desktop.locator(".directory-row")).to_have_count(1)
+    expect(desktop.locator(".directory-row").first).to_contain_text("E1010")
     desktop.locator(".directory-row").first.get_by_role("link").click()
     expect(desktop.locator("#employee-toggle-active")).to_have_text("停用账户")
     desktop.locator("#employee-toggle-active").click()
