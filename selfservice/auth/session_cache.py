@@ -5,11 +5,8 @@ worker thread) before doing its own work. Now the answer is kept in memory, per 
 dropped as soon as anything it depends on may have changed:
 
 - any commit that changes (not merely creates) a session, an account or an employee row bumps
-  the *auth epoch* (an ORM hook, so no code path can forget it);
-- the epoch is a counter in Redis when the app runs scaled out (``REFLEX_REDIS_URL``: every
-  host sees it), otherwise a file's modification time in the data folder (every process on this
-  host: the app's workers, the CLI, the scheduler); a cached answer older than the epoch is not
-  used;
+  the *auth epoch* (``persistence/epochs.py``: ORM hooks, so no code path can forget it, shared
+  by every process through a file or Redis); a cached answer older than the epoch is not used;
 - the session's own expiry is kept with it, and nothing is kept longer than ``MAX_AGE``.
 
 A hit costs a dictionary lookup, a SHA-256 and one ``stat`` (or one Redis GET); no thread, no
@@ -19,22 +16,14 @@ database.
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-
-import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.orm import Session as OrmSession
 
 from selfservice.domain.actor import Actor
-from selfservice.settings import get_settings
+from selfservice.persistence import epochs
 
-log = logging.getLogger("selfservice.auth")
 MAX_AGE = 60.0  # seconds: a backstop for a change made outside the app (an operator's SQL)
 MAX_ENTRIES = 20_000
 
@@ -51,58 +40,16 @@ _entries: dict[str, Entry] = {}
 _lock = threading.Lock()
 
 
-REDIS_KEY = "selfservice:auth-epoch"
-_redis = None
-
-
-def _redis_client():  # noqa: ANN202
-    global _redis
-    url = os.environ.get("REFLEX_REDIS_URL", "")
-    if not url:
-        return None
-    if _redis is None:
-        import redis
-
-        _redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-    return _redis
-
-
-def _epoch_file() -> Path:
-    return get_settings().data_dir / "auth-epoch"
-
-
 def epoch() -> int:
-    client = _redis_client()
-    if client is not None:
-        try:
-            return int(client.get(REDIS_KEY) or 0)
-        except Exception:  # noqa: BLE001  (Redis unreachable: remember nothing, read the database)
-            return -time.monotonic_ns()
-    try:
-        return os.stat(_epoch_file()).st_mtime_ns
-    except FileNotFoundError:
-        return 0
+    return epochs.AUTH.value()
 
 
-def bump() -> None:
-    """Something an answer depends on changed: every process drops its answers."""
-    client = _redis_client()
-    if client is not None:
-        try:
-            client.incr(REDIS_KEY)
-        except Exception:  # noqa: BLE001
-            log.error("auth epoch: Redis unreachable; other hosts forget remembered sessions within %d s", MAX_AGE)
-        with _lock:
-            _entries.clear()
-        return
-    path = _epoch_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch()
-    now_ns = time.time_ns()
-    if os.stat(path).st_mtime_ns < now_ns:  # coarse file-system clocks: make sure it moved
-        os.utime(path, ns=(now_ns, now_ns))
+def _drop_all() -> None:
     with _lock:
         _entries.clear()
+
+
+epochs.AUTH.listeners.append(_drop_all)
 
 
 def _key(token: str) -> str:
@@ -128,34 +75,3 @@ def put(token: str, actor: Actor, expires_at: datetime, seen_epoch: int) -> None
         if len(_entries) >= MAX_ENTRIES:
             _entries.clear()
         _entries[_key(token)] = Entry(actor, expires_at, seen_epoch, time.monotonic())
-
-
-def _watched() -> tuple[type, ...]:
-    from selfservice.persistence.models import Employee, UserAccount, UserSession
-
-    return (UserSession, UserAccount, Employee)
-
-
-@event.listens_for(OrmSession, "after_flush")
-def _note_changes(session: OrmSession, _context: object) -> None:
-    watched = _watched()
-    if any(isinstance(obj, watched) for obj in (*session.dirty, *session.deleted)):
-        session.info["auth_changed"] = True
-
-
-@event.listens_for(OrmSession, "after_commit")
-def _bump_after_commit(session: OrmSession) -> None:
-    if session.info.pop("auth_changed", False):
-        bump()
-
-
-@event.listens_for(OrmSession, "after_rollback")
-def _forget_on_rollback(session: OrmSession) -> None:
-    session.info.pop("auth_changed", None)
-
-
-@event.listens_for(OrmSession, "do_orm_execute")
-def _note_bulk(state: sa.orm.ORMExecuteState) -> None:
-    """An UPDATE or DELETE statement on a watched table counts too."""
-    if (state.is_update or state.is_delete) and state.bind_mapper is not None and state.bind_mapper.class_ in _watched():
-        state.session.info["auth_changed"] = True

@@ -9,8 +9,10 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlmodel import Session, create_engine
 
-from selfservice.auth import session_cache  # noqa: F401  (its ORM hooks bump the auth epoch on any commit)
-from selfservice.persistence import models  # noqa: F401  (tables must be registered)
+from selfservice.persistence import (
+    epochs,  # noqa: F401  (its ORM hooks bump the epochs on commits that change their tables)
+    models,  # noqa: F401  (tables must be registered)
+)
 from selfservice.settings import get_settings, normalize_db_url
 
 

@@ -523,16 +523,15 @@ def approves_anything(session: Session, actor: Actor) -> bool:
     if actor.has_role(Role.manager):
         return True
     me = actor.employee_id
-    if session.exec(select(Employee.id).where(Employee.manager_id == me).limit(1)).first() is not None:
-        return True
-    asked = session.exec(
-        select(ApprovalStep.id).where(sa.or_(ApprovalStep.approver_id == me, ApprovalStep.acting_id == me)).limit(1)  # type: ignore[arg-type]
-    ).first()
-    if asked is not None:
-        return True
-    if session.exec(select(HandoverOwner.id).where(HandoverOwner.employee_id == me).limit(1)).first() is not None:
-        return True  # confirms items of the handover checklist
-    return session.exec(select(ApprovalDelegation.id).where(ApprovalDelegation.delegate_id == me).limit(1)).first() is not None
+    reasons = session.exec(  # one round trip: has reports, was ever asked, owns handover items, is a delegate
+        select(
+            sa.exists().where(Employee.manager_id == me),
+            sa.exists().where(sa.or_(ApprovalStep.approver_id == me, ApprovalStep.acting_id == me)),  # type: ignore[arg-type]
+            sa.exists().where(HandoverOwner.employee_id == me),
+            sa.exists().where(ApprovalDelegation.delegate_id == me),
+        )
+    ).one()
+    return any(reasons)
 
 
 def pending_for(session: Session, actor: Actor) -> list[Item]:
@@ -544,6 +543,16 @@ def pending_for(session: Session, actor: Actor) -> list[Item]:
         .order_by(ApprovalStep.activated_at, ApprovalStep.id)
     ).all()
     return _items(session, actor, list(rows))
+
+
+def pending_count(session: Session, actor: Actor) -> int:
+    """How many steps wait for the actor's decision (the home page's badge)."""
+    return session.exec(
+        select(sa.func.count())
+        .select_from(ApprovalStep)
+        .join(ApprovalInstance, ApprovalInstance.id == ApprovalStep.instance_id)
+        .where(ApprovalStep.status == rules.StepStatus.pending, ApprovalInstance.requester_id != actor.employee_id, _mine_clause(actor))
+    ).one()
 
 
 def history_for(session: Session, actor: Actor, limit: int = 100) -> list[Item]:

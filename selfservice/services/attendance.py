@@ -24,13 +24,12 @@ from selfservice.persistence.models import (
     Department,
     Employee,
     LeaveRequest,
-    LeaveType,
     NotificationMessage,
     Punch,
     PunchVoid,
     ScheduleAssignment,
 )
-from selfservice.services import absence_streaks, absence_watch, attendance_settings, punches
+from selfservice.services import absence_streaks, absence_watch, attendance_settings, leave_balances, punches
 from selfservice.services.absence_streaks import local_today, tz
 from selfservice.services.absence_watch import FOLLOWUP, FORWARD, REMINDER
 
@@ -128,7 +127,7 @@ def month(session: Session, actor: Actor, employee_id: int, first: date, last: d
             record = rules.DayRecord(record.day, record.kind, rules.Outcome.not_tracked, Decimal(0), record.leave, record.punches)
         records.append(record)
     runs = rules.missing_runs(records)
-    types = {t.code: t for t in session.exec(select(LeaveType)).all()}
+    types = leave_balances.type_names(session)
     department = session.get(Department, employee.department_id)
     days = []
     for record in records:
@@ -136,8 +135,8 @@ def month(session: Session, actor: Actor, employee_id: int, first: date, last: d
         leave = "full" if record.leave == {"am", "pm"} else next(iter(record.leave), "")
         leave_type = ""
         if covering:
-            kind = types.get(covering[0].leave_type)
-            leave_type = f"{kind.name}|{kind.name_en}" if kind else covering[0].leave_type
+            names = types.get(covering[0].leave_type)
+            leave_type = f"{names[0]}|{names[1]}" if names else covering[0].leave_type
         run = next(((a, b) for a, b in runs if a <= record.day <= b), None) if record.outcome in rules.MISSING else None
         days.append(
             DayView(

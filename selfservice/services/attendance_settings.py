@@ -6,8 +6,10 @@ calendar, in the office hours HR sets.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -17,6 +19,7 @@ from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import NotFound, NotPermitted, ValidationFailed
 from selfservice.domain.work_calendar import WorkCalendar
 from selfservice.persistence.models import AttendancePolicy, Employee, ScheduleAssignment, ShiftPattern
+from selfservice.persistence.reference import reference_data
 from selfservice.services import audit, work_calendar
 
 
@@ -29,6 +32,7 @@ def _hhmm(value: time) -> str:
     return value.strftime("%H:%M")
 
 
+@reference_data
 def watch_rules(session: Session) -> rules.WatchRules:
     """The rules in force (defaults until HR saves them)."""
     row = session.get(AttendancePolicy, 1)
@@ -255,7 +259,7 @@ class Schedules:
 
     calendar: WorkCalendar
     standard: rules.Schedule
-    by_pattern: dict[int, rules.Schedule]
+    by_pattern: Mapping[int, rules.Schedule]
     assignments: dict[int, list[tuple[date, date | None, int]]]  # employee → (from, to, pattern)
 
     def pattern_on(self, employee_id: int, day: date) -> int:
@@ -276,10 +280,17 @@ class Schedules:
         return self.by_pattern.get(pattern, self.standard) if pattern else self.standard
 
 
-def schedules(session: Session, first: date, last: date, employee_ids: list[int] | None = None) -> Schedules:
+@reference_data
+def _patterns(session: Session, first: date, last: date) -> tuple[WorkCalendar, rules.Schedule, Mapping[int, rules.Schedule]]:
+    """The calendar around a period, the standard schedule and every shift pattern's."""
     calendar = work_calendar.load(session, first - timedelta(days=1), last + timedelta(days=1))
     standard_rules = watch_rules(session)
     by_pattern = {row.id: _schedule(row, calendar, standard_rules) for row in session.exec(select(ShiftPattern)).all()}
+    return calendar, _schedule(None, calendar, standard_rules), MappingProxyType(by_pattern)
+
+
+def schedules(session: Session, first: date, last: date, employee_ids: list[int] | None = None) -> Schedules:
+    calendar, standard, by_pattern = _patterns(session, first, last)
     query = select(ScheduleAssignment).where(
         ScheduleAssignment.starts_on <= last,
         sa.or_(ScheduleAssignment.ends_on.is_(None), ScheduleAssignment.ends_on >= first),  # type: ignore[union-attr]
@@ -289,7 +300,7 @@ def schedules(session: Session, first: date, last: date, employee_ids: list[int]
     assignments: dict[int, list[tuple[date, date | None, int]]] = {}
     for row in session.exec(query.order_by(ScheduleAssignment.starts_on)).all():
         assignments.setdefault(row.employee_id, []).append((row.starts_on, row.ends_on, row.pattern_id))
-    return Schedules(calendar, _schedule(None, calendar, standard_rules), by_pattern, assignments)  # type: ignore[arg-type]
+    return Schedules(calendar, standard, by_pattern, assignments)  # type: ignore[arg-type]
 
 
 # ---- is the calendar there? -----------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -15,6 +17,7 @@ from selfservice.domain import separation as sep
 from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import NotFound, NotPermitted, ValidationFailed
 from selfservice.persistence.models import Employee, LeaveLedgerEntry, LeaveType
+from selfservice.persistence.reference import reference_data
 from selfservice.services import audit
 
 
@@ -64,7 +67,27 @@ def ensure_default_types(session: Session) -> int:
 
 
 def leave_types(session: Session) -> list[rules.LeaveTypeRule]:
-    return [rule_of(t) for t in session.exec(select(LeaveType).where(LeaveType.active == True).order_by(LeaveType.code)).all()]  # noqa: E712
+    """The active leave types, by code."""
+    return list(_active_types(session))
+
+
+@reference_data
+def _active_types(session: Session) -> tuple[rules.LeaveTypeRule, ...]:
+    return tuple(rule_of(t) for t in session.exec(select(LeaveType).where(LeaveType.active == True).order_by(LeaveType.code)).all())  # noqa: E712
+
+
+@reference_data
+def type_names(session: Session) -> Mapping[str, tuple[str, str]]:
+    """Every leave type's names (inactive ones too: old requests still name them), by code."""
+    return MappingProxyType(
+        {code: (name, name_en) for code, name, name_en in session.exec(select(LeaveType.code, LeaveType.name, LeaveType.name_en)).all()}
+    )
+
+
+@reference_data
+def countings(session: Session) -> Mapping[str, str]:
+    """How each leave type counts its days (working or calendar), inactive types too."""
+    return MappingProxyType(dict(session.exec(select(LeaveType.code, LeaveType.counting)).all()))
 
 
 def balance_of(session: Session, employee_id: int, leave_type: str, year: int) -> Decimal:
@@ -269,15 +292,18 @@ def _visible(session: Session, actor: Actor, employee_id: int) -> Employee:
 def balances(session: Session, actor: Actor, employee_id: int, year: int) -> list[BalanceRow]:
     """An employee's balances for ``year``: the employee, their direct manager, or HR."""
     _visible(session, actor, employee_id)
+    ledger: dict[str, list[tuple[str, Decimal]]] = {}
+    for code, kind, days in session.exec(  # every type's entries in one query
+        select(LeaveLedgerEntry.leave_type, LeaveLedgerEntry.kind, LeaveLedgerEntry.days).where(
+            LeaveLedgerEntry.employee_id == employee_id, LeaveLedgerEntry.year == year
+        )
+    ).all():
+        ledger.setdefault(code, []).append((kind, days))
     rows = []
     for rule in leave_types(session):
         if not rule.has_balance:
             continue
-        entries = session.exec(
-            select(LeaveLedgerEntry.kind, LeaveLedgerEntry.days).where(
-                LeaveLedgerEntry.employee_id == employee_id, LeaveLedgerEntry.leave_type == rule.code, LeaveLedgerEntry.year == year
-            )
-        ).all()
+        entries = ledger.get(rule.code, [])
         if rule.kind == law.Kind.childcare and not entries:
             continue  # no child under 3: nothing to show
         granted = rules.balance(d for k, d in entries if d > 0)
@@ -480,8 +506,7 @@ def annual_explanation(session: Session, actor: Actor, employee_id: int, year: i
     """How the employee's statutory annual leave for ``year`` was computed (None when 年假 does
     not follow the statutory tiers)."""
     employee = _visible(session, actor, employee_id)
-    annual = session.exec(select(LeaveType).where(LeaveType.kind == law.Kind.annual, LeaveType.active == True)).first()  # noqa: E712
-    if annual is None:
+    if not any(rule.kind == law.Kind.annual for rule in leave_types(session)):
         return None
     return AnnualExplanation(
         employee.hire_date.isoformat(),

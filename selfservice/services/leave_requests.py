@@ -44,11 +44,12 @@ def _fmt(days: Decimal) -> str:
     return f"{days.normalize():f}"
 
 
-def _type(session: Session, code: str) -> tuple[LeaveType, rules.LeaveTypeRule]:
-    row = session.get(LeaveType, code)
-    if row is None or not row.active:
+def _type(session: Session, code: str) -> rules.LeaveTypeRule:
+    """An active leave type's rule (from the remembered reference data)."""
+    rule = next((r for r in leave_balances.leave_types(session) if r.code == code), None)
+    if rule is None:
         raise ValidationFailed("leave.unknown_type", field="type")
-    return row, leave_balances.rule_of(row)
+    return rule
 
 
 def _slot(day: date, half: str) -> int:
@@ -61,14 +62,14 @@ def _overlaps(
 ) -> bool:
     first, last = _slot(start, start_half), _slot(end, end_half)
     rows = session.exec(
-        select(LeaveRequest).where(
+        select(LeaveRequest.id, LeaveRequest.start_date, LeaveRequest.start_half, LeaveRequest.end_date, LeaveRequest.end_half).where(
             LeaveRequest.employee_id == employee_id,
             LeaveRequest.status.in_(rules.HOLDING),  # type: ignore[attr-defined]
             LeaveRequest.start_date <= end,
             LeaveRequest.end_date >= start,
         )
     ).all()
-    return any(r.id != exclude and _slot(r.start_date, r.start_half) <= last and first <= _slot(r.end_date, r.end_half) for r in rows)
+    return any(i != exclude and _slot(s, sh) <= last and first <= _slot(e, eh) for i, s, sh, e, eh in rows)
 
 
 def year_days(
@@ -96,30 +97,25 @@ def _count(session: Session, counting: str, start: date, start_half: str, end: d
 def reserved(session: Session, employee_id: int, leave_type: str, year: int) -> Decimal:
     """Days of ``year`` held by pending requests (not yet in the ledger); a request across the
     year end holds each year's own days."""
-    pending = sa.and_(
-        LeaveRequest.employee_id == employee_id,
-        LeaveRequest.leave_type == leave_type,
-        LeaveRequest.status == rules.RequestStatus.pending,
-    )
-    within = session.exec(
-        select(sa.func.coalesce(sa.func.sum(LeaveRequest.days), 0)).where(
-            pending, LeaveRequest.start_date >= date(year, 1, 1), LeaveRequest.end_date <= date(year, 12, 31)
-        )
-    ).one()
-    total = Decimal(str(within))
-    across = session.exec(
-        select(LeaveRequest).where(
-            pending,
-            LeaveRequest.start_date <= date(year, 12, 31),
-            LeaveRequest.end_date >= date(year, 1, 1),
-            sa.or_(LeaveRequest.start_date < date(year, 1, 1), LeaveRequest.end_date > date(year, 12, 31)),
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    pending = session.exec(  # one query: the pending requests of this type that touch the year
+        select(LeaveRequest.start_date, LeaveRequest.start_half, LeaveRequest.end_date, LeaveRequest.end_half, LeaveRequest.days).where(
+            LeaveRequest.employee_id == employee_id,
+            LeaveRequest.leave_type == leave_type,
+            LeaveRequest.status == rules.RequestStatus.pending,
+            LeaveRequest.start_date <= last,
+            LeaveRequest.end_date >= first,
         )
     ).all()
-    counting = session.exec(select(LeaveType.counting).where(LeaveType.code == leave_type)).first() or law.Counting.working
-    for request in across:
-        total += year_days(session, request.start_date, request.start_half, request.end_date, request.end_half, counting).get(
-            year, Decimal(0)
-        )
+    total = Decimal(0)
+    counting = None
+    for start, start_half, end, end_half, days in pending:
+        if first <= start and end <= last:
+            total += Decimal(str(days))
+            continue
+        if counting is None:
+            counting = leave_balances.countings(session).get(leave_type, law.Counting.working)
+        total += year_days(session, start, start_half, end, end_half, counting).get(year, Decimal(0))
     return total
 
 
@@ -221,7 +217,7 @@ def preview(
 ) -> Preview:
     """What the form shows before submitting: the days counted, the balance after, and every
     refusal submitting would give."""
-    _, rule = _type(session, leave_type)
+    rule = _type(session, leave_type)
     result = _assess(session, actor, rule, start, start_half, end, end_half, difficult_birth, babies, now or datetime.now().astimezone())
     available = result.available
     charged = result.parts.get(start.year, result.days or Decimal(0))  # across the year end, the balance shown is the first year's
@@ -343,7 +339,7 @@ def submit(
 ) -> int:
     """File a request: every rule checked, days reserved, the approval started, the approver told.
     ``staged`` lists (sha256, original name) of files checked by :func:`stage_attachment`."""
-    _, rule = _type(session, leave_type)
+    rule = _type(session, leave_type)
     if len(staged) > files.MAX_FILES:
         raise ValidationFailed("attachment.too_many", field="attachments", max=files.MAX_FILES)
     if len(reason) > 500:

@@ -13,11 +13,13 @@ from selfservice.domain.actor import Actor, Role
 from selfservice.domain.errors import NotPermitted, ValidationFailed
 from selfservice.domain.work_calendar import DayException, DayKind, Half, WorkCalendar, statutory_exceptions
 from selfservice.persistence.models import WorkCalendarDay
+from selfservice.persistence.reference import reference_data
 from selfservice.services import audit
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
+@reference_data
 def load(session: Session, start: date, end: date) -> WorkCalendar:
     """The calendar for a date range (for leave counting and attendance)."""
     rows = session.exec(select(WorkCalendarDay).where(WorkCalendarDay.day >= start, WorkCalendarDay.day <= end)).all()
@@ -138,6 +140,11 @@ def entered_years(session: Session, years: set[int]) -> set[int]:
     """Of ``years``, those whose statutory holidays are in the calendar (at least one holiday)."""
     if not years:
         return set()
+    return set(_entered(session, frozenset(years)))
+
+
+@reference_data
+def _entered(session: Session, years: frozenset[int]) -> frozenset[int]:
     rows = session.exec(
         select(WorkCalendarDay.day).where(
             WorkCalendarDay.kind == DayKind.holiday.value,
@@ -145,7 +152,7 @@ def entered_years(session: Session, years: set[int]) -> set[int]:
             WorkCalendarDay.day <= date(max(years), 12, 31),
         )
     ).all()
-    return {d.year for d in rows} & years
+    return frozenset({d.year for d in rows} & years)
 
 
 def require_years(session: Session, start: date, end: date, now: datetime) -> None:

@@ -7,7 +7,7 @@ import reflex as rx
 
 from selfservice.domain.actor import Actor
 from selfservice.i18n import t
-from selfservice.services import approvals, auth, employees, notifications, policies
+from selfservice.services import auth, home
 from selfservice.ui import routes
 from selfservice.ui.guard import handler, now, resolve_actor, run
 
@@ -42,22 +42,19 @@ class SessionState(rx.State):
         return t(self.lang if self.lang in ("zh-CN", "en") else "zh-CN", key, **params)
 
     async def _fill_shell(self, actor: Actor) -> None:
-        """The header's facts, read in one unit of work: name, unread and to-sign badges, whether
-        the approvals menu applies, and whether the recovery codes ran out."""
+        """The header's facts, read in one unit of work (services/home.py)."""
+        self._apply_shell(actor, await run(home.shell, actor))
 
-        def facts(session):  # noqa: ANN001, ANN202
-            return (
-                employees.profile(session, actor, actor.employee_id),
-                notifications.unread_count(session, actor),
-                policies.to_sign_count(session, actor),
-                approvals.approves_anything(session, actor),
-                auth.security_view(session, actor),
-            )
-
-        view, self.unread, self.to_sign, self.approver, security = await run(facts)
+    def _apply_shell(self, actor: Actor, facts: home.Shell) -> None:
+        view = facts.profile
         self.me_name = view.name_en if self.lang == "en" and view.name_en else view.name
         self.me_role = actor.role.value
-        self.no_recovery_codes = security.totp_enabled and security.recovery_codes_left == 0
+        self.unread, self.to_sign, self.approver, self.no_recovery_codes = (
+            facts.unread,
+            facts.to_sign,
+            facts.approver,
+            facts.no_recovery_codes,
+        )
 
     @handler()
     async def ping(self, actor: Actor):

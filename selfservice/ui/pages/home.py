@@ -9,7 +9,7 @@ import reflex as rx
 
 from selfservice.domain.actor import Actor
 from selfservice.domain.contacts import display_phone
-from selfservice.services import approvals, attendance, contacts, employees, leave_balances, punches
+from selfservice.services import attendance, home, leave_balances, punches
 from selfservice.ui import routes
 from selfservice.ui.components.shell import card, data_table, field_row, page
 from selfservice.ui.guard import Form, handler, now, run
@@ -46,7 +46,9 @@ class HomeState(SessionState):
     annual_lines: list[str] = []  # how this year's annual leave was computed
 
     async def _today(self, actor: Actor) -> None:
-        view = await run(attendance.today, actor, now())
+        self._apply_today(await run(attendance.today, actor, now()))
+
+    def _apply_today(self, view: attendance.TodayView) -> None:
         self.today = {
             "kind": view.kind,
             "outcome": view.outcome,
@@ -59,21 +61,18 @@ class HomeState(SessionState):
 
     @handler()
     async def load(self, actor: Actor):
-        view = await run(employees.profile, actor, actor.employee_id)
-        self.profile = {k: str(v) for k, v in asdict(view).items()}
+        view = await run(home.view, actor, now())  # one unit of work for the whole page
+        self.profile = {k: str(v) for k, v in asdict(view.shell.profile).items()}
         for key in ("phone", "emergency_contact_phone"):
             if self.profile.get(key):
                 self.profile[key] = display_phone(self.profile[key])
-        self.contacts_due = await run(contacts.due_for, actor)
-        year = approvals.local_today(now()).year
-        rows = await run(leave_balances.balances, actor, actor.employee_id, year)
-        self.balances = [{k: str(v) for k, v in asdict(r).items()} for r in rows]
-        explained = await run(leave_balances.annual_explanation, actor, actor.employee_id, year)
-        self.annual_lines = [] if explained is None else annual_lines(explained, self._t)
-        self.to_approve = len(await run(approvals.pending_for, actor))
+        self.contacts_due = view.contacts_due
+        self.balances = [{k: str(v) for k, v in asdict(r).items()} for r in view.balances]
+        self.annual_lines = [] if view.annual is None else annual_lines(view.annual, self._t)
+        self.to_approve = view.to_approve
         self.clocked = ""
-        await self._today(actor)
-        await self._fill_shell(actor)
+        self._apply_today(view.today)
+        self._apply_shell(actor, view.shell)
 
     async def _clock(self, actor: Actor, direction: str, position: Position | None) -> None:
         position = position or Position()

@@ -232,11 +232,13 @@ def test_a_remembered_session_is_forgotten_the_moment_it_is_revoked(demo, now):
     demo.add(person)
     demo.commit()
     assert auth.resolve(demo, token, moment) == actor
-    (session_cache._epoch_file()).touch()  # another process (the CLI) bumped the epoch
+    from selfservice.persistence import epochs
+
+    epochs.AUTH._file().touch()  # another process (the CLI) bumped the epoch
     import os
     import time
 
     later = time.time_ns() + 1_000_000
-    os.utime(session_cache._epoch_file(), ns=(later, later))
+    os.utime(epochs.AUTH._file(), ns=(later, later))
     assert session_cache.get(token, moment) is None
     assert session_cache.get(token, moment + timedelta(hours=13)) is None  # past the session's own expiry
