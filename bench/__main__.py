@@ -1,6 +1,6 @@
 """Run every benchmark and print each ratio against a baseline measured in the same run."""
 
-from bench import accrual, employee_import, evidence, handover, leave, outbox, policies, scan
+from bench import accrual, employee_import, events, evidence, handover, leave, outbox, pageload, policies, scan
 
 if __name__ == "__main__":
     employee_import.main([])
@@ -11,3 +11,5 @@ if __name__ == "__main__":
     handover.main([])
     evidence.main([])
     scan.main([])
+    events.main([])
+    pageload.main([])

@@ -1,7 +1,7 @@
 """P1, event cost: WebSocket round trips of this app's events against a blank Reflex app's, in
 the same run, on one worker each (the embedded default: no Redis).
 
-    python -m bench.events [--clients 10,50,200] [--rounds 20]
+    python -m bench.events [--clients 10,50,200] [--rounds 20] [--cluster]
 
 Both back-ends are started here (``reflex run --env prod --backend-only``; no front-end build is
 needed to measure events). Each simulated client is one tab (bench/reflex_client.py) that sends
@@ -12,6 +12,10 @@ of the blank app's counter event, then for this app
 - the employee home page's ``load`` (profile, balances, today's punches, the header's badges),
 each with its p95 as a ratio of the blank one. Targets (issue 14): no-op ≤ 1.5×, preview and
 load ≤ 3×. Then the server CPU per event of each.
+
+``--cluster`` instead starts the scale-out topology (selfservice cluster) and prints events per
+second of the guarded no-op and the home load with the most clients, first against one app process
+directly, then against both behind nginx.
 """
 
 from __future__ import annotations
@@ -30,37 +34,14 @@ from pathlib import Path
 
 import httpx
 
+from bench import blank as blank_app
 from bench.reflex_client import Tab, process_cpu_seconds
 from selfservice.cluster import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 
-BLANK_CONFIG = """import reflex as rx
-
-config = rx.Config(app_name="blank", telemetry_enabled=False, disable_plugins=[rx.plugins.SitemapPlugin])
-"""
-BLANK_APP = """import reflex as rx
-
-
-class Counter(rx.State):
-    n: int = 0
-
-    @rx.event
-    def bump(self):
-        self.n += 1
-
-
-def index() -> rx.Component:
-    return rx.vstack(rx.heading("blank"), rx.button("bump", on_click=Counter.bump), rx.text(Counter.n))
-
-
-app = rx.App()
-app.add_page(index)
-"""
-
-
-BLANK_STATE = "reflex___state____state.blank___blank____counter"
+BLANK_STATE = blank_app.STATE
 
 
 class Server:
@@ -173,10 +154,7 @@ async def run(args: argparse.Namespace) -> None:
     counts = [int(c) for c in args.clients.split(",")]
     top = max(counts)
     work = Path(tempfile.mkdtemp(prefix="bench-events-"))
-    (work / "blank" / "blank").mkdir(parents=True)
-    (work / "blank" / "rxconfig.py").write_text(BLANK_CONFIG)
-    (work / "blank" / "blank" / "__init__.py").write_text("")
-    (work / "blank" / "blank" / "blank.py").write_text(BLANK_APP)
+    blank_app.write(work / "blank")
     data = work / "data"
     env = {
         "SELFSERVICE_DATA_DIR": str(data),
@@ -240,11 +218,73 @@ async def run(args: argparse.Namespace) -> None:
         blank.stop()
 
 
+async def cluster_scaling(args: argparse.Namespace) -> None:
+    """Events per second on the scale-out topology: one app process reached directly, then both
+    behind nginx (state in Redis, data in PostgreSQL), the same clients and events."""
+    import sqlalchemy as sa
+
+    from selfservice.cluster import Cluster, Ports
+    from selfservice.demo import DEMO_PASSWORD
+    from selfservice.ui.pages.home import HomeState
+    from selfservice.ui.pages.leave import LeaveState
+    from selfservice.ui.pages.login import LoginState
+    from selfservice.ui.session import SessionState
+
+    clients = max(int(c) for c in args.clients.split(","))
+    work = Path(tempfile.mkdtemp(prefix="bench-events-cluster-"))
+    os.environ.update({"SELFSERVICE_SIGNIN_PER_SECOND": "10000", "SELFSERVICE_SIGNIN_QUEUE": "10000"})
+    cluster = Cluster(work, Ports.free()).up()
+    print(f"cluster up (logs in {work / 'logs'}); {clients} clients, {args.rounds} events each")
+    try:
+        engine = sa.create_engine(cluster.db_url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as connection:
+            people = [
+                r[0]
+                for r in connection.execute(
+                    sa.text(
+                        "SELECT a.username FROM user_account a JOIN employee e ON e.id = a.employee_id WHERE a.role IN "
+                        "('employee', 'manager') AND a.active AND e.status = 'active' AND a.password_hash IS NOT NULL "
+                        "AND NOT a.totp_enabled ORDER BY a.username"
+                    )
+                )
+            ]
+        engine.dispose()
+        targets = (("1 app process (direct)", f"http://127.0.0.1:{cluster.ports.apps[0]}"), ("2 app processes (nginx)", cluster.url))
+        for name, url in targets:
+            tabs = list(await asyncio.gather(*(Tab(url, origin=cluster.url).__aenter__() for _ in range(clients))))
+            for index, tab in enumerate(tabs):
+                form = {"username": people[index % len(people)], "password": DEMO_PASSWORD}
+                await tab.call(LoginState, "sign_in", {"form": form}, path="/login")
+                await tab.call(LeaveState, "load", path="/leave")
+
+            def ping(tab: Tab):  # noqa: ANN202
+                return tab.timed(SessionState, "ping", path="/")
+
+            def home(tab: Tab):  # noqa: ANN202
+                return tab.timed(HomeState, "load", path="/")
+
+            print(f"\n{name}")
+            for label, send in (("guarded no-op", ping), ("home load", home)):
+                await _measure(tabs, 2, send)
+                started = time.perf_counter()
+                latencies = await _measure(tabs, args.rounds, send)
+                elapsed = time.perf_counter() - started
+                print(
+                    f"  {label:20s} {len(latencies) / elapsed:7.1f} events/s  p50 {statistics.median(latencies) * 1000:7.1f} ms  p95 {p95(latencies) * 1000:7.1f} ms"
+                )
+            for tab in tabs:
+                await tab.close()
+    finally:
+        cluster.down()
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", default="10,50,200")
     parser.add_argument("--rounds", type=int, default=20)
-    asyncio.run(run(parser.parse_args(argv)))
+    parser.add_argument("--cluster", action="store_true", help="events/s on the scale-out topology: 1 app process, then 2 behind nginx")
+    args = parser.parse_args(argv)
+    asyncio.run(cluster_scaling(args) if args.cluster else run(args))
 
 
 if __name__ == "__main__":

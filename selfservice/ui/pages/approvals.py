@@ -246,7 +246,7 @@ class ApprovalsState(SessionState):
 
 
 def _half(half: rx.Var) -> rx.Var:
-    return T_var("calendar." + half.to(str))
+    return T_var("calendar.", half.to(str))
 
 
 def _attachment(f: rx.Var) -> rx.Component:
@@ -279,7 +279,7 @@ def _item(row: rx.Var) -> rx.Component:
             rx.text(row["requester"], weight="bold"),
             rx.text(rx.cond(SessionState.lang == "en", row["department_en"], row["department"]), size="1", color_scheme="gray"),
             rx.spacer(),
-            rx.badge(T_var("approval.kind." + row["workflow"].to(str))),
+            rx.badge(T_var("approval.kind.", row["workflow"].to(str))),
             width="100%",
             align="center",
         ),
@@ -413,7 +413,7 @@ def _history_row(h: rx.Var) -> rx.Component:
     return card(
         rx.hstack(
             rx.text(h["requester"], weight="bold"),
-            rx.badge(T_var("approval.status." + h["status"].to(str))),
+            rx.badge(T_var("approval.status.", h["status"].to(str))),
             rx.spacer(),
             rx.text(h["decided_at"], size="1", color_scheme="gray"),
             width="100%",

@@ -302,11 +302,11 @@ def day_card(row: rx.Var) -> rx.Component:
             rx.text(row["label"], size="2", weight="medium", min_width="7.5em"),
             rx.cond(
                 (row["kind"] != "workday") & (row["kind"] != "rest"),
-                rx.badge(T_var("attendance.kind." + row["kind"].to(str)), color_scheme="purple", variant="soft"),
+                rx.badge(T_var("attendance.kind.", row["kind"].to(str)), color_scheme="purple", variant="soft"),
             ),
             rx.spacer(),
             rx.badge(
-                T_var("attendance.outcome." + row["outcome"].to(str)),
+                T_var("attendance.outcome.", row["outcome"].to(str)),
                 color_scheme=rx.Var.create(OUTCOME_COLOUR).get(row["outcome"], "gray"),
                 class_name="day-outcome",
             ),
@@ -316,7 +316,7 @@ def day_card(row: rx.Var) -> rx.Component:
         rx.cond(row["punches"] != "", rx.text(row["punches"], size="1", color_scheme="gray", class_name="day-punches")),
         rx.cond(
             row["leave_type"] != "",
-            rx.text(row["leave_type"], " ", T_var("attendance.leave." + row["leave"].to(str)), size="1", color_scheme="blue"),
+            rx.text(row["leave_type"], " ", T_var("attendance.leave.", row["leave"].to(str)), size="1", color_scheme="blue"),
         ),
         rx.cond(row["unconfirmed"] != "", rx.text(T("attendance.unconfirmed"), size="1", color_scheme="orange")),
         rx.cond(
@@ -364,7 +364,7 @@ def _punch_row(p: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(p["day"]),
         rx.table.cell(rx.text(p["time"], text_decoration=rx.cond(p["voided"] != "", "line-through", "none"))),
-        rx.table.cell(T_var("punch.direction." + p["direction"].to(str))),
+        rx.table.cell(T_var("punch.direction.", p["direction"].to(str))),
         rx.table.cell(p["source"]),
         rx.table.cell(p["location"]),
         rx.table.cell(
@@ -417,11 +417,11 @@ def _trail(row: rx.Var) -> rx.Component:
             rx.text(row["range"], weight="bold", size="2"),
             rx.badge(T_fmt("attendance.streak_days", days=row["days"]), color_scheme="red"),
             rx.badge(
-                T_var("attendance.streak_status." + row["status"].to(str)), color_scheme=rx.cond(row["status"] == "open", "orange", "gray")
+                T_var("attendance.streak_status.", row["status"].to(str)), color_scheme=rx.cond(row["status"] == "open", "orange", "gray")
             ),
             rx.cond(
                 row["close_reason"] != "",
-                rx.text(T_var("attendance.close_reason." + row["close_reason"].to(str)), size="1", color_scheme="gray"),
+                rx.text(T_var("attendance.close_reason.", row["close_reason"].to(str)), size="1", color_scheme="gray"),
             ),
             wrap="wrap",
             align="center",

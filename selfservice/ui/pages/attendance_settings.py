@@ -209,7 +209,7 @@ def _patterns() -> rx.Component:
             AttendanceSettingsState.patterns,
             lambda p: rx.table.row(
                 rx.table.cell(p["name"]),
-                rx.table.cell(T_var("settings.kind." + p["kind"].to(str))),
+                rx.table.cell(T_var("settings.kind.", p["kind"].to(str))),
                 rx.table.cell(rx.code(p["days"])),
                 rx.table.cell(p["anchor"]),
                 rx.table.cell(p["hours"]),

@@ -354,7 +354,7 @@ def _wecom() -> rx.Component:
 def _source_row(s: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(s["name"]),
-        rx.table.cell(T_var("sources.kind." + s["kind"].to(str))),
+        rx.table.cell(T_var("sources.kind.", s["kind"].to(str))),
         rx.table.cell(s["punches"]),
         rx.table.cell(s["last_run_at"]),
         rx.table.cell(

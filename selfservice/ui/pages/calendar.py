@@ -134,9 +134,9 @@ def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["day"]),
         rx.table.cell(rx.cond(SessionState.lang == "en", row["weekday_en"], row["weekday_zh"])),
-        rx.table.cell(rx.badge(T_var("calendar." + row["kind"].to(str)), color_scheme=rx.cond(row["kind"] == "holiday", "red", "blue"))),
+        rx.table.cell(rx.badge(T_var("calendar.", row["kind"].to(str)), color_scheme=rx.cond(row["kind"] == "holiday", "red", "blue"))),
         rx.table.cell(rx.cond(SessionState.lang == "en", row["name_en"], row["name"])),
-        rx.table.cell(T_var("calendar." + row["source"].to(str))),
+        rx.table.cell(T_var("calendar.", row["source"].to(str))),
         class_name="calendar-row",
     )
 
@@ -249,7 +249,7 @@ def _notice_row(r: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(r["day"]),
         rx.table.cell(rx.cond(SessionState.lang == "en", r["weekday_en"], r["weekday_zh"])),
-        rx.table.cell(T_var("calendar." + r["kind"].to(str))),
+        rx.table.cell(T_var("calendar.", r["kind"].to(str))),
         rx.table.cell(rx.cond(SessionState.lang == "en", r["name_en"], r["name"])),
         class_name="notice-row",
     )

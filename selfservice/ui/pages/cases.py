@@ -43,7 +43,7 @@ def _stage_badge(stage: rx.Var) -> rx.Component:
     return rx.match(
         stage,
         *((s, rx.badge(T(f"case.stage.{s}"), color_scheme=c, class_name="case-stage")) for s, c in STAGE_COLOURS.items()),
-        rx.badge(T_var("case.stage." + stage.to(str))),
+        rx.badge(T_var("case.stage.", stage.to(str))),
     )
 
 
@@ -352,7 +352,7 @@ def _key_card() -> rx.Component:
                     rx.cond(
                         k["retired"] == "", rx.badge(T("key.active"), color_scheme="green"), rx.badge(T("key.retired"), color_scheme="gray")
                     ),
-                    rx.badge(T_var("key.source." + k["source"].to(str)), variant="outline"),
+                    rx.badge(T_var("key.source.", k["source"].to(str)), variant="outline"),
                     wrap="wrap",
                 ),
                 rx.text(T("key.fingerprint"), " ", rx.code(k["fingerprint"], size="1", style={"wordBreak": "break-all"}), size="1"),
@@ -978,7 +978,7 @@ def _notices_card() -> rx.Component:
             lambda n: rx.vstack(
                 rx.hstack(
                     rx.link(n["number"], href=n["url"], is_external=True, underline="always", class_name="case-notice-link"),
-                    rx.text(T_var("case.notice_kind." + n["kind"].to(str)), size="2"),
+                    rx.text(T_var("case.notice_kind.", n["kind"].to(str)), size="2"),
                     rx.text(n["sent"], size="1", color_scheme="gray"),
                     wrap="wrap",
                     align="center",
@@ -1211,7 +1211,7 @@ def notice_page() -> rx.Component:
     return page(
         card(
             rx.hstack(
-                rx.heading(T_var("case.notice_kind." + n.get("kind", "return").to(str)), size="5"),
+                rx.heading(T_var("case.notice_kind.", n.get("kind", "return").to(str)), size="5"),
                 rx.spacer(),
                 rx.text(n.get("number", ""), size="1", font_family="monospace"),
                 width="100%",
@@ -1306,7 +1306,7 @@ def case_panel() -> rx.Component:
         rx.foreach(
             CasePanelState.stages,
             lambda s: rx.hstack(
-                rx.text(T_var("case.stage." + s["stage"].to(str)), size="2"),
+                rx.text(T_var("case.stage.", s["stage"].to(str)), size="2"),
                 rx.spacer(),
                 rx.cond(s["deadline"] != "", rx.text(T_fmt("case.next_deadline", at=s["deadline"]), size="1", color_scheme="gray")),
                 rx.badge(s["count"], color_scheme=rx.cond(s["count"] != "0", "red", "gray")),

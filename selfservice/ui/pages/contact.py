@@ -332,10 +332,10 @@ def history_card(rows: rx.Var, **props) -> rx.Component:
             ("contact.col.field", "contact.col.before", "contact.col.after", "contact.col.how", "contact.col.at"),
             rows,
             lambda r: rx.table.row(
-                rx.table.cell(T_var("field." + r["field"].to(str))),
+                rx.table.cell(T_var("field.", r["field"].to(str))),
                 rx.table.cell(r["before"]),
                 rx.table.cell(r["after"]),
-                rx.table.cell(T_var("contact.how." + r["how"].to(str)), " ", r["by"]),
+                rx.table.cell(T_var("contact.how.", r["how"].to(str)), " ", r["by"]),
                 rx.table.cell(r["at"]),
                 class_name="contact-history-row",
                 white_space="nowrap",

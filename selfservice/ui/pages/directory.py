@@ -71,7 +71,7 @@ def _row(row: rx.Var) -> rx.Component:
         rx.table.cell(rx.cond(SessionState.lang == "en", rx.cond(row["name_en"] != "", row["name_en"], row["name"]), row["name"])),
         rx.table.cell(rx.cond(SessionState.lang == "en", row["department_en"], row["department"])),
         rx.table.cell(row["manager"]),
-        rx.table.cell(rx.badge(T_var("status." + row["status"].to(str)), color_scheme=rx.cond(row["status"] == "active", "green", "gray"))),
+        rx.table.cell(rx.badge(T_var("status.", row["status"].to(str)), color_scheme=rx.cond(row["status"] == "active", "green", "gray"))),
         rx.table.cell(
             rx.cond(SessionState.is_hr_plus, rx.link(T("directory.edit"), href=routes.EMPLOYEE_EDIT + "?id=" + row["id"].to(str)))
         ),

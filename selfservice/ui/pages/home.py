@@ -161,13 +161,13 @@ def clock_card() -> rx.Component:
         rx.hstack(
             rx.heading(T("clock.today"), size="3"),
             rx.badge(
-                T_var("attendance.kind." + HomeState.today.get("kind", "workday").to(str)),
+                T_var("attendance.kind.", HomeState.today.get("kind", "workday").to(str)),
                 color_scheme="gray",
                 id="clock-day-kind",
             ),
             rx.spacer(),
             rx.badge(
-                T_var("attendance.outcome." + HomeState.today.get("outcome", "pending").to(str)),
+                T_var("attendance.outcome.", HomeState.today.get("outcome", "pending").to(str)),
                 color_scheme=rx.Var.create(OUTCOME_COLOUR).get(HomeState.today.get("outcome", "pending"), "gray"),
                 id="clock-status",
             ),
@@ -216,7 +216,7 @@ def home_page() -> rx.Component:
         rx.vstack(
             rx.heading(name, size="6", id="home-name"),
             rx.hstack(
-                rx.badge(T_var("role." + HomeState.profile.get("role", "employee").to(str)), size="2", id="home-role"),
+                rx.badge(T_var("role.", HomeState.profile.get("role", "employee").to(str)), size="2", id="home-role"),
                 rx.text(HomeState.profile.get("position", ""), color_scheme="gray", size="2"),
                 spacing="2",
             ),

@@ -136,7 +136,7 @@ def message_body(message, can_ack, reply=None) -> rx.Component:  # noqa: ANN001
             rx.link(
                 rx.button(
                     rx.icon(rx.cond(is_reminder, "calendar-plus", "arrow-right"), size=18),
-                    T_var("inbox.go." + message.get("kind", "").to(str)),
+                    T_var("inbox.go.", message.get("kind", "").to(str)),
                     size="3",
                     width="100%",
                 ),

@@ -557,7 +557,7 @@ def _form() -> rx.Component:
 
 
 def _half(half: rx.Var) -> rx.Var:
-    return T_var("calendar." + half.to(str))
+    return T_var("calendar.", half.to(str))
 
 
 def request_card(r: rx.Var) -> rx.Component:
@@ -565,7 +565,7 @@ def request_card(r: rx.Var) -> rx.Component:
         rx.hstack(
             rx.text(rx.cond(SessionState.lang == "en", r["type_name_en"], r["type_name"]), weight="bold"),
             rx.badge(
-                T_var("leave.status." + r["status"].to(str)),
+                T_var("leave.status.", r["status"].to(str)),
                 color_scheme=rx.Var.create(STATUS_COLOUR).get(r["status"], "gray"),
                 variant=rx.cond(r["status"] == "rejected", "solid", "soft"),
                 class_name="leave-status",
@@ -619,7 +619,7 @@ def _overtime_card(o: rx.Var) -> rx.Component:
         rx.hstack(
             rx.text(o["work_date"], weight="bold"),
             rx.badge(
-                T_var("leave.status." + o["status"].to(str)),
+                T_var("leave.status.", o["status"].to(str)),
                 color_scheme=rx.Var.create(STATUS_COLOUR).get(o["status"], "gray"),
                 variant=rx.cond(o["status"] == "rejected", "solid", "soft"),
                 class_name="overtime-status",

@@ -88,11 +88,11 @@ def _row(a: rx.Var) -> rx.Component:
         rx.table.cell(a["employee"]),
         rx.table.cell(rx.cond(SessionState.lang == "en", a["department_en"], a["department"])),
         rx.table.cell(rx.cond(SessionState.lang == "en", a["type_name_en"], a["type_name"])),
-        rx.table.cell(a["start"], " ", T_var("calendar." + a["start_half"].to(str))),
-        rx.table.cell(a["end"], " ", T_var("calendar." + a["end_half"].to(str))),
+        rx.table.cell(a["start"], " ", T_var("calendar.", a["start_half"].to(str))),
+        rx.table.cell(a["end"], " ", T_var("calendar.", a["end_half"].to(str))),
         rx.table.cell(a["days"]),
         rx.table.cell(
-            rx.badge(T_var("leave.status." + a["status"].to(str)), color_scheme=rx.cond(a["status"] == "approved", "green", "orange"))
+            rx.badge(T_var("leave.status.", a["status"].to(str)), color_scheme=rx.cond(a["status"] == "approved", "green", "orange"))
         ),
         class_name="absence-row",
     )

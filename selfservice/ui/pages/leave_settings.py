@@ -192,8 +192,8 @@ def _type_row(row: rx.Var) -> rx.Component:
             rx.button(row["code"], size="1", variant="ghost", on_click=LeaveSettingsState.edit(row["code"]), class_name="leave-type-edit")
         ),
         rx.table.cell(rx.cond(SessionState.lang == "en", row["name_en"], row["name"])),
-        rx.table.cell(T_var("leave.kind." + row["kind"].to(str)), class_name="leave-type-kind"),
-        rx.table.cell(T_var("leave.counting." + row["counting"].to(str))),
+        rx.table.cell(T_var("leave.kind.", row["kind"].to(str)), class_name="leave-type-kind"),
+        rx.table.cell(T_var("leave.counting.", row["counting"].to(str))),
         rx.table.cell(rx.cond(row["yearly_quota"] != "", row["yearly_quota"], "–")),
         rx.table.cell(rx.cond(row["per_event_days"] != "", row["per_event_days"], "–"), class_name="leave-type-event"),
         rx.table.cell(row["carry_over_cap"]),

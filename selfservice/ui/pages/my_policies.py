@@ -125,7 +125,7 @@ def my_policies_page() -> rx.Component:
                     rx.hstack(
                         rx.text(r["title"], weight="bold", size="3"),
                         rx.spacer(),
-                        rx.badge(T_var("policy.mine." + r["state"].to(str)), color_scheme=rx.Var.create(colour).get(r["state"], "gray")),
+                        rx.badge(T_var("policy.mine.", r["state"].to(str)), color_scheme=rx.Var.create(colour).get(r["state"], "gray")),
                         width="100%",
                         align="center",
                     ),
@@ -277,7 +277,7 @@ class VerifyState(SessionState):
             "record": found.record_sha256,
             "content": found.content_sha256,
         }
-        self.checks = [{"key": c.key, "ok": "1" if c.ok else ""} for c in found.checks]
+        self.checks = [{"key": c.key.removeprefix("verify."), "ok": "1" if c.ok else ""} for c in found.checks]
 
 
 def verify_page() -> rx.Component:
@@ -306,7 +306,7 @@ def verify_page() -> rx.Component:
                                 rx.icon("check", color="var(--green-11)", size=16),
                                 rx.icon("x", color="var(--red-11)", size=16),
                             ),
-                            rx.text(T_var(c["key"]), size="2"),
+                            rx.text(T_var("verify.", c["key"]), size="2"),
                             rx.text(rx.cond(c["ok"] != "", T("verify.matches"), T("verify.differs")), size="2", weight="medium"),
                             align="center",
                             class_name="verify-check",

@@ -219,7 +219,7 @@ def policies_page() -> rx.Component:
                     rx.table.cell(rx.cond(r["version"] != "", "v" + r["version"], "—")),
                     rx.table.cell(
                         rx.badge(
-                            T_var("policy.status." + r["status"].to(str)),
+                            T_var("policy.status.", r["status"].to(str)),
                             color_scheme=rx.Var.create(STATUS_COLOUR).get(r["status"], "gray"),
                         )
                     ),

@@ -394,7 +394,7 @@ class SeparationState(ProgressMixin, SessionState):
 
 def _status_badge(view: rx.Var) -> rx.Component:
     return rx.badge(
-        T_var("separation.status." + view.get("status", "submitted").to(str)),
+        T_var("separation.status.", view.get("status", "submitted").to(str)),
         color_scheme=rx.Var.create(STATUS_COLOUR).get(view.get("status", "submitted"), "gray"),
         id="separation-status",
     )
@@ -412,7 +412,7 @@ def summary_card(state) -> rx.Component:  # noqa: ANN001
             align="center",
         ),
         rx.text(view.get("department", ""), " · ", view.get("position", ""), size="2", color_scheme="gray"),
-        rx.text(T_var("separation.kind." + view.get("kind", "resignation").to(str)), size="2"),
+        rx.text(T_var("separation.kind.", view.get("kind", "resignation").to(str)), size="2"),
         rx.text(
             T("separation.last_day_label"),
             "：",
@@ -465,7 +465,7 @@ def _item(row: rx.Var, state) -> rx.Component:  # noqa: ANN001
                 rx.text(row["title"], weight="medium", size="2"),
                 rx.spacer(),
                 rx.badge(
-                    T_var("checklist.status." + row["status"].to(str)), color_scheme=rx.Var.create(ITEM_COLOUR).get(row["status"], "gray")
+                    T_var("checklist.status.", row["status"].to(str)), color_scheme=rx.Var.create(ITEM_COLOUR).get(row["status"], "gray")
                 ),
                 width="100%",
                 align="center",

@@ -183,7 +183,7 @@ def separations_page() -> rx.Component:
                     rx.text(r["employee_no"], as_="span", size="1", color_scheme="gray"),
                 ),
                 rx.table.cell(r["department"]),
-                rx.table.cell(T_var("separation.kind." + r["kind"].to(str))),
+                rx.table.cell(T_var("separation.kind.", r["kind"].to(str))),
                 rx.table.cell(r["last_day"]),
                 rx.table.cell(
                     rx.cond(

@@ -97,7 +97,7 @@ def _member(row: rx.Var) -> rx.Component:
         rx.cond(row["first_punch"] != "", rx.text(row["first_punch"], size="1", color_scheme="gray")),
         rx.cond(row["streak"] != "0", rx.badge(T_fmt("attendance.streak_days", days=row["streak"]), color_scheme="red")),
         rx.badge(
-            T_var("team.status." + row["status"].to(str)),
+            T_var("team.status.", row["status"].to(str)),
             color_scheme=rx.Var.create(STATUS_COLOUR).get(row["status"], "gray"),
             class_name="team-status",
         ),
