@@ -5,6 +5,7 @@ import os
 import reflex as rx
 
 from selfservice.settings import load_or_exit
+from selfservice.ui.chunks import FewerChunks
 
 settings = load_or_exit()  # a wrong SELFSERVICE_* value stops the start here, with the variable named
 
@@ -19,6 +20,6 @@ config = rx.Config(
     # X-Forwarded-For that many hops from the right; 0 (no proxy): the socket's peer, never the header.
     trusted_proxy_hops=settings.trusted_proxy_hops,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium")), FewerChunks()],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )
