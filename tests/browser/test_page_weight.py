@@ -1,0 +1,37 @@
+"""Issue 14, P3: what a phone downloads for the employee home page stays close to a blank Reflex
+page's (bench/pageload.py measures the time on a throttled phone; this guards the causes: the
+number of script files, each a round trip on a slow network, and their gzipped weight)."""
+
+from __future__ import annotations
+
+import gzip
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE
+from tests.browser.flows import sign_in
+
+MAX_SCRIPTS = 16  # 12 today; 44 before the small shared modules were grouped (selfservice/ui/chunks.py)
+MAX_GZIP_KB = 420  # JS + CSS, gzipped: 368 KB today; a blank Reflex page is 316 KB
+
+
+def test_the_home_page_asks_for_few_scripts_and_no_whole_catalogue(browser, app_server):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, app_server.url, "E1005")
+    expect(page.locator("#home-name")).to_be_visible()
+    home = context.new_page()
+    responses = []
+    home.on("response", lambda response: responses.append(response))
+    home.goto(app_server.url + "/")
+    expect(home.locator("#home-name")).to_be_visible()
+    home.wait_for_load_state("load")
+    scripts = [r for r in responses if r.request.resource_type == "script"]
+    styles = [r for r in responses if r.request.resource_type == "stylesheet"]
+    assert 0 < len(scripts) <= MAX_SCRIPTS, [r.url.rsplit("/", 1)[-1] for r in scripts]
+    bodies = {r.url: r.body() for r in scripts + styles}
+    weight = sum(len(gzip.compress(body, 6)) for body in bodies.values()) / 1024
+    assert weight <= MAX_GZIP_KB, f"{weight:.0f} KB gzipped"
+    catalogue_text = "Upload a CSV (UTF-8, or GBK as Excel saves it)"  # the import page's help, in English
+    assert not any(catalogue_text.encode() in body for body in bodies.values()), "a page carries the whole message catalogue"
+    context.close()
