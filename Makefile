@@ -53,7 +53,7 @@ lint: setup
 test: setup-test lint
 	$(VENV)/bin/pytest -p no:cacheprovider
 
-bench: setup
+bench: setup-test
 	$(VENV)/bin/python -m bench
 
 clean:

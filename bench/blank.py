@@ -15,10 +15,19 @@ APP = """import reflex as rx
 class Counter(rx.State):
     n: int = 0
     ready: bool = False
+    fields: dict[str, str] = {}
+    rows: list[dict[str, str]] = []
 
     @rx.event
     def bump(self):
         self.n += 1
+
+    @rx.event
+    def fill(self):
+        # an update the size of a form preview's: a dozen fields and a short table, no database
+        self.n += 1
+        self.fields = {f"f{i}": f"{self.n}-{i}" for i in range(12)}
+        self.rows = [{"code": f"t{i}", "name": "年假", "balance": str(self.n + i)} for i in range(8)]
 
     @rx.event
     def loaded(self):

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from selfservice.domain.actor import Actor
-from selfservice.persistence.models import Employee, UserAccount
+from selfservice.persistence.models import Department, Employee, UserAccount
 from selfservice.services import approvals, attendance, auth, contacts, employees, leave_balances, notifications, policies
 
 
@@ -53,7 +53,10 @@ def view(session: Session, actor: Actor, now: datetime) -> HomeView:
     """The employee's home page: profile, whether contacts need confirming, this year's balances
     and how the annual leave was computed, decisions waiting, and today's clock-in card."""
     year = approvals.local_today(now).year
-    me = session.get(Employee, actor.employee_id)  # held: the identity map keeps rows only weakly, each fact reuses it
+    # Held while the facts are read: the identity map keeps rows only weakly, and each fact that
+    # looks up the employee or their department by key then finds them there instead of querying.
+    me = session.get(Employee, actor.employee_id)
+    department = session.get(Department, me.department_id) if me is not None else None
     view = HomeView(
         shell(session, actor),
         contacts.due_for(session, actor),
@@ -62,5 +65,5 @@ def view(session: Session, actor: Actor, now: datetime) -> HomeView:
         approvals.pending_count(session, actor),
         attendance.today(session, actor, now),
     )
-    del me
+    del me, department
     return view
