@@ -33,6 +33,12 @@ ZH: dict[str, str] = {
     "backup.trigger.cli": "命令行",
     "backup.result_ok": "成功",
     "backup.result_failed": "失败",
+    "backup.disk_full": "备份目录所在磁盘已满。",
+    "backup.no_permission": "无权写入备份目录（或读取数据文件），请检查目录权限。",
+    "backup.path_missing": "备份目录或数据文件不存在。",
+    "backup.read_only": "备份目录所在磁盘为只读。",
+    "backup.not_a_folder": "备份目录的路径是一个文件，而不是文件夹。",
+    "backup.unexpected": "意外错误，详情见服务器日志。",
 }
 
 EN: dict[str, str] = {
@@ -68,4 +74,10 @@ EN: dict[str, str] = {
     "backup.trigger.cli": "Command line",
     "backup.result_ok": "Done",
     "backup.result_failed": "Failed",
+    "backup.disk_full": "The disk of the backup folder is full.",
+    "backup.no_permission": "No permission to write the backup folder (or to read the data files): check the folder's permissions.",
+    "backup.path_missing": "The backup folder or a data file does not exist.",
+    "backup.read_only": "The disk of the backup folder is read-only.",
+    "backup.not_a_folder": "The backup folder's path is a file, not a folder.",
+    "backup.unexpected": "An unexpected error; the server log has the details.",
 }

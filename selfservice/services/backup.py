@@ -21,10 +21,12 @@ chain and its checkpoints, and the hash of every document and file the database 
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -58,6 +60,8 @@ DOCUMENTS = (
     (SeparationCertificate, "pdf", "sha256"),
     (CaseNotice, "pdf", "sha256"),
 )
+
+log = logging.getLogger("selfservice.backup")
 
 
 class BackupInvalid(DomainError):
@@ -338,6 +342,20 @@ def prune(out_dir: Path, keep: int) -> list[Path]:
     return archives[keep:]
 
 
+_OS_REASONS = {errno.ENOSPC: "backup.disk_full", errno.EACCES: "backup.no_permission", errno.EPERM: "backup.no_permission",
+               errno.ENOENT: "backup.path_missing", errno.ENOTDIR: "backup.not_a_folder", errno.EEXIST: "backup.not_a_folder", errno.EROFS: "backup.read_only"}  # fmt: skip
+
+
+def reason(error: BaseException) -> str:
+    """Why a backup failed, as a message key the page shows in the reader's language (the
+    exception's own text goes to the server log, not to the screen)."""
+    if isinstance(error, DomainError):
+        return error.key
+    if isinstance(error, OSError) and error.errno in _OS_REASONS:
+        return _OS_REASONS[error.errno]
+    return "backup.unexpected"
+
+
 def run(session: Session, trigger: str, now: datetime) -> BackupRun:
     """A backup as the scheduler or an admin starts it: made, old ones pruned, the run recorded
     (also when it failed, with the reason)."""
@@ -353,7 +371,8 @@ def run(session: Session, trigger: str, now: datetime) -> BackupRun:
         )
         row.pruned = len(removed)
     except (DomainError, OSError, subprocess.SubprocessError, sqlite3.Error, sa.exc.SQLAlchemyError) as error:
-        row.error = (getattr(error, "key", "") or type(error).__name__ + ": " + str(error))[:500]
+        row.error = reason(error)
+        log.error("backup failed (%s): %s", row.error, error)  # the technical detail for the operator
     row.finished_at = datetime.now(UTC)
     session.add(row)
     session.commit()

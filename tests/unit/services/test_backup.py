@@ -3,6 +3,7 @@ compared table by table; a changed byte refuses the restore; retention; failures
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import tarfile
@@ -121,7 +122,9 @@ def test_scheduled_runs_keep_the_newest_and_record_failures(demo_install, tmp_pa
         monkeypatch.setenv("SELFSERVICE_BACKUP_DIR", str(tmp_path / "blocked"))
         get_settings.cache_clear()
         failed = backup.run(session, "scheduled", NOW + timedelta(days=4))
-        assert not failed.ok and failed.error
+        assert not failed.ok and failed.error == "backup.not_a_folder", "a reason the page can translate, not the exception's text"
+        assert backup.reason(OSError(errno.ENOSPC, "No space left on device")) == "backup.disk_full"
+        assert backup.reason(sa.exc.OperationalError("SELECT 1", {}, Exception("boom"))) == "backup.unexpected"
         from tests.helpers import actor_for
 
         status = backup.status(session, actor_for(session, "admin"))
