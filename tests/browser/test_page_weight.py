@@ -35,3 +35,27 @@ def test_the_home_page_asks_for_few_scripts_and_no_whole_catalogue(browser, app_
     catalogue_text = "Upload a CSV (UTF-8, or GBK as Excel saves it)"  # the import page's help, in English
     assert not any(catalogue_text.encode() in body for body in bodies.values()), "a page carries the whole message catalogue"
     context.close()
+
+
+def test_a_repeat_visit_takes_built_files_from_the_service_worker_and_the_page_from_the_network(browser, app_server):
+    """Item 8: the content-hashed JS/CSS are kept by the service worker (a repeat visit on a slow
+    network downloads almost nothing); the page itself always comes from the server, so nothing
+    is stale after a deploy (new builds bring new file names)."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, app_server.url, "E1005")
+    expect(page.locator("#home-name")).to_be_visible()
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)  # installed and claimed this page
+    again = context.new_page()
+    responses = []
+    again.on("response", lambda response: responses.append(response))
+    again.goto(app_server.url + "/")
+    expect(again.locator("#home-name")).to_be_visible()
+    again.wait_for_load_state("load")
+    document = next(r for r in responses if r.request.resource_type == "document")
+    assert not document.from_service_worker, "the page must come from the server"
+    built = [r for r in responses if "/assets/" in r.url and r.request.resource_type in ("script", "stylesheet")]
+    assert built and all(r.from_service_worker for r in built), [r.url for r in built if not r.from_service_worker][:3]
+    others = [r for r in responses if r.from_service_worker and "/assets/" not in r.url]
+    assert not others, [r.url for r in others][:3]
+    context.close()
