@@ -15,19 +15,21 @@ from selfservice.persistence import (
 )
 from selfservice.settings import get_settings, normalize_db_url
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # how long a SQLite writer waits for another's lock
+
 
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> sa.Engine:
     url = normalize_db_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.close()
 
         return engine

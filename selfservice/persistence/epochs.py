@@ -9,8 +9,9 @@ answer remembered under an older epoch is not used.
   every UPDATE/DELETE/INSERT statement run through a session, and a textual statement that is not
   a SELECT counts for every epoch: no code path can forget to bump.
 - The epoch lives in Redis when the app runs scaled out (``REFLEX_REDIS_URL``: every host sees
-  it), otherwise it is a file's modification time in the data folder (every process on this
-  host: the app's workers, the CLI, the scheduler).
+  it), otherwise it is a file's modification time: beside the SQLite database file (every
+  process that opens that database, whatever its data folder: the app's workers, the CLI, the
+  scheduler, a test), or in the data folder for PostgreSQL on one host.
 - A session reads the epochs it may need when its transaction begins, before any row: whatever it
   then reads is at least as new as the epoch it stores the answer under.
 """
@@ -54,10 +55,14 @@ class Epoch:
     def redis_key(self) -> str:
         return f"selfservice:{self.name}-epoch"
 
-    def _file(self) -> Path:
+    def _file(self, url: str | sa.URL | None = None) -> Path:
+        database = sqlite_file(url or get_settings().db_url)
+        if database is not None:
+            return database.with_name(f"{database.name}.{self.name}-epoch")
         return get_settings().data_dir / f"{self.name}-epoch"
 
-    def value(self) -> int:
+    def value(self, url: str | sa.URL | None = None) -> int:
+        """The epoch for the database at ``url`` (default: the app's own)."""
         client = _redis_client()
         if client is not None:
             try:
@@ -65,11 +70,11 @@ class Epoch:
             except Exception:  # noqa: BLE001  (Redis unreachable: a value no answer was stored under)
                 return -time.monotonic_ns()
         try:
-            return os.stat(self._file()).st_mtime_ns
+            return os.stat(self._file(url)).st_mtime_ns
         except FileNotFoundError:
             return 0
 
-    def bump(self) -> None:
+    def bump(self, url: str | sa.URL | None = None) -> None:
         """Something an answer depends on changed: every process drops its answers."""
         for listener in self.listeners:
             listener()
@@ -80,7 +85,7 @@ class Epoch:
             except Exception:  # noqa: BLE001
                 log.error("%s epoch: Redis unreachable; other hosts drop remembered answers within their maximum age", self.name)
             return
-        path = self._file()
+        path = self._file(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch()
         now_ns = time.time_ns()
@@ -91,7 +96,7 @@ class Epoch:
         """The value this session's transaction began under (read now if it has not begun)."""
         seen = session.info.get(SEEN)
         if seen is None or self.name not in seen:
-            return self.value()
+            return self.value(database_url(session))
         return seen[self.name]
 
     def changing(self, session: OrmSession) -> bool:
@@ -112,6 +117,19 @@ def _reference_models() -> tuple[type, ...]:
     from selfservice.persistence.models import AttendancePolicy, LeaveType, ShiftPattern, WorkCalendarDay
 
     return (LeaveType, WorkCalendarDay, AttendancePolicy, ShiftPattern)
+
+
+def sqlite_file(url: str | sa.URL) -> Path | None:
+    """The database file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = sa.make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).resolve()
+
+
+def database_url(session: OrmSession) -> sa.URL:
+    bind = session.get_bind()
+    return bind.engine.url if isinstance(bind, sa.Connection) else bind.url
 
 
 AUTH = Epoch("auth", _auth_models, inserts_count=False)
@@ -141,7 +159,7 @@ def _mark(session: OrmSession, epochs: tuple[Epoch, ...] | list[Epoch]) -> None:
 @event.listens_for(OrmSession, "after_begin")
 def _read_at_begin(session: OrmSession, _transaction: object, _connection: object) -> None:
     if SEEN not in session.info:
-        session.info[SEEN] = {REFERENCE.name: REFERENCE.value()}
+        session.info[SEEN] = {REFERENCE.name: REFERENCE.value(database_url(session))}
 
 
 @event.listens_for(OrmSession, "after_flush")
@@ -164,7 +182,7 @@ def _bump_after_commit(session: OrmSession) -> None:
     session.info.pop(SEEN, None)
     for epoch in ALL:
         if epoch.name in names:
-            epoch.bump()
+            epoch.bump(database_url(session))
 
 
 @event.listens_for(OrmSession, "after_rollback")

@@ -9,7 +9,7 @@ from selfservice.domain.actor import Actor
 from selfservice.i18n import t
 from selfservice.services import auth, home
 from selfservice.ui import routes
-from selfservice.ui.guard import handler, now, resolve_actor, run
+from selfservice.ui.guard import handler, now, quick, resolve_actor, run
 
 
 class SessionState(rx.State):
@@ -43,7 +43,7 @@ class SessionState(rx.State):
 
     async def _fill_shell(self, actor: Actor) -> None:
         """The header's facts, read in one unit of work (services/home.py)."""
-        self._apply_shell(actor, await run(home.shell, actor))
+        self._apply_shell(actor, await quick(home.shell, actor))
 
     def _apply_shell(self, actor: Actor, facts: home.Shell) -> None:
         view = facts.profile

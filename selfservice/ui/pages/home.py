@@ -12,7 +12,7 @@ from selfservice.domain.contacts import display_phone
 from selfservice.services import attendance, home, leave_balances, punches
 from selfservice.ui import routes
 from selfservice.ui.components.shell import card, data_table, field_row, page
-from selfservice.ui.guard import Form, handler, now, run
+from selfservice.ui.guard import Form, handler, now, quick, run
 from selfservice.ui.i18n import T, T_fmt, T_var
 from selfservice.ui.session import SessionState
 
@@ -61,7 +61,7 @@ class HomeState(SessionState):
 
     @handler()
     async def load(self, actor: Actor):
-        view = await run(home.view, actor, now())  # one unit of work for the whole page
+        view = await quick(home.view, actor, now())  # one unit of work for the whole page
         self.profile = {k: str(v) for k, v in asdict(view.shell.profile).items()}
         for key in ("phone", "emergency_contact_phone"):
             if self.profile.get(key):

@@ -16,7 +16,7 @@ from selfservice.services.attendance import local_text
 from selfservice.ui import routes
 from selfservice.ui.components.confirm import confirm_button
 from selfservice.ui.components.shell import card, page, upload_zone
-from selfservice.ui.guard import Form, handler, now, run
+from selfservice.ui.guard import Form, handler, now, quick, run
 from selfservice.ui.i18n import T, T_var
 from selfservice.ui.session import SessionState
 
@@ -215,7 +215,7 @@ class LeaveState(SessionState):
             return
         babies = int(self.values.get("babies", "1")) if self.values.get("babies", "1").isdigit() else 0
         try:
-            result = await run(
+            result = await quick(
                 leave_requests.preview,
                 actor,
                 self.values["leave_type"],

@@ -106,6 +106,21 @@ def test_another_process_moving_the_epoch_drops_the_answer(db_url, demo):
         assert sent >= 1
 
 
+def test_processes_with_different_data_folders_share_a_sqlite_databases_epoch(db_url, tmp_path, monkeypatch):
+    """A browser test's own process (or the CLI run elsewhere) writes to the app's database with
+    another data folder: the epoch lives beside the database file, so both see the same one."""
+    from selfservice.settings import get_settings
+
+    here = epochs.REFERENCE._file(db_url)  # noqa: SLF001
+    monkeypatch.setenv("SELFSERVICE_DATA_DIR", str(tmp_path / "elsewhere"))
+    get_settings.cache_clear()
+    if epochs.sqlite_file(db_url) is not None:
+        assert epochs.REFERENCE._file(db_url) == here  # noqa: SLF001
+        assert here.parent == epochs.sqlite_file(db_url).parent
+    else:
+        assert epochs.REFERENCE._file(db_url).parent == tmp_path / "elsewhere"  # noqa: SLF001  (PostgreSQL: one host's data folder, or Redis)
+
+
 def test_two_databases_never_share_answers(db_url, demo, tmp_path):
     from selfservice.persistence import migrate
 
