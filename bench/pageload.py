@@ -222,6 +222,7 @@ def run(args: argparse.Namespace) -> None:
         if args.cluster:
             from selfservice.cluster import Cluster, Ports
 
+            work.chmod(0o711)  # PostgreSQL runs as its own user and must reach its folder inside
             cluster = Cluster(work / "cluster", Ports.free()).up()
             url, topology = cluster.url, "scale-out (nginx, 2 app processes, PostgreSQL, Redis)"
         else:
