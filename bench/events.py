@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -34,73 +33,11 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import httpx
-
 from bench import blank as blank_app
+from bench.harness import ROOT, VENV_BIN, Server
 from bench.reflex_client import Tab, process_cpu_seconds
-from selfservice.cluster import free_port
-
-ROOT = Path(__file__).resolve().parents[1]
-VENV_BIN = ROOT / ".venv" / "bin"
 
 BLANK_STATE = blank_app.STATE
-
-
-class Server:
-    """A back-end on one worker, stopped with its process group."""
-
-    def __init__(self, cwd: Path, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log.open("w")
-        full_env = {
-            **os.environ,
-            "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
-            "REFLEX_USE_SYSTEM_BUN": "1",
-            "REFLEX_TELEMETRY_ENABLED": "false",
-            **env,
-        }
-        full_env.pop("REFLEX_REDIS_URL", None)
-        self.process = subprocess.Popen(
-            [
-                str(VENV_BIN / "reflex"),
-                "run",
-                "--env",
-                "prod",
-                "--backend-only",
-                "--backend-port",
-                str(self.port),
-                "--backend-host",
-                "127.0.0.1",
-            ],
-            cwd=cwd,
-            env=full_env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server in {cwd} exited; see {log}")
-            try:
-                if httpx.get(f"{self.url}/ping", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"server in {cwd} did not start; see {log}")
-
-    def cpu_seconds(self) -> float:
-        return process_cpu_seconds(self.process.pid)
-
-    def stop(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.log.close()
 
 
 def _demo_people(db: Path) -> list[str]:
@@ -207,9 +144,9 @@ async def run(args: argparse.Namespace) -> None:
             print(f"\n{count} clients")
             for name, server, tabs, send in cases:
                 await _measure(tabs[:count], 2, send)  # warm up
-                cpu_before = server.cpu_seconds()
+                cpu_before = process_cpu_seconds(server.process.pid)
                 latencies = await _measure(tabs[:count], args.rounds, send)
-                cpu = (server.cpu_seconds() - cpu_before) / len(latencies)
+                cpu = (process_cpu_seconds(server.process.pid) - cpu_before) / len(latencies)
                 high = p95(latencies)
                 base_p95 = base_p95 or high
                 ratio = f"  {high / base_p95:5.2f}× the blank p95" if high != base_p95 else ""

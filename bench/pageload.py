@@ -29,7 +29,6 @@ import argparse
 import gzip
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -38,79 +37,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from bench import blank as blank_app
-from selfservice.cluster import free_port
+from bench.harness import CHROMIUM_ARGS, PHONE, ROOT, VENV_BIN, Server
 
-ROOT = Path(__file__).resolve().parents[1]
-VENV_BIN = ROOT / ".venv" / "bin"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 SLOW_4G = {"offline": False, "latency": 562.5, "downloadThroughput": 1.44e6 / 8, "uploadThroughput": 675e3 / 8}
 CPU_SLOWDOWN = 4
 USERNAME = "E1005"
-
-
-class ProdServer:
-    """``reflex run --env prod`` of a project on one port (front-end built here, then served)."""
-
-    def __init__(self, cwd: Path, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [
-                str(VENV_BIN / "reflex"),
-                "run",
-                "--env",
-                "prod",
-                "--frontend-port",
-                str(self.port),
-                "--backend-port",
-                str(self.port),
-                "--backend-host",
-                "127.0.0.1",
-            ],  # fmt: skip
-            cwd=cwd,
-            env={
-                **os.environ,
-                "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
-                "REFLEX_USE_SYSTEM_BUN": "1",
-                "REFLEX_TELEMETRY_ENABLED": "false",
-                **env,
-            },
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.time() + 600
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server in {cwd} exited; see {log}")
-            try:
-                if httpx.get(f"{self.url}/ping", timeout=2).status_code == 200 and httpx.get(self.url, timeout=5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        raise RuntimeError(f"server in {cwd} did not start; see {log}")
-
-    def stop(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.log.close()
 
 
 @dataclass
@@ -217,7 +149,7 @@ def run(args: argparse.Namespace) -> None:
     cluster = None
     try:
         print(f"building and starting both apps (logs in {work})", flush=True)
-        blank = ProdServer(blank_app.write(work / "blank"), {}, work / "blank.log")
+        blank = Server(blank_app.write(work / "blank"), {}, work / "blank.log", backend_only=False)
         servers.append(blank)
         if args.cluster:
             from selfservice.cluster import Cluster, Ports
@@ -227,7 +159,7 @@ def run(args: argparse.Namespace) -> None:
             url, topology = cluster.url, "scale-out (nginx, 2 app processes, PostgreSQL, Redis)"
         else:
             subprocess.run([str(VENV_BIN / "selfservice"), "demo"], env={**os.environ, **env}, cwd=ROOT, check=True, capture_output=True)
-            app = ProdServer(ROOT, env, work / "app.log")
+            app = Server(ROOT, env, work / "app.log", backend_only=False)
             servers.append(app)
             url, topology = app.url, "embedded default (one process, SQLite)"
         with sync_playwright() as playwright:

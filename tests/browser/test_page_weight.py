@@ -15,17 +15,29 @@ MAX_SCRIPTS = 16  # 12 today; 44 before the small shared modules were grouped (s
 MAX_GZIP_KB = 420  # JS + CSS, gzipped: 368 KB today; a blank Reflex page is 316 KB
 
 
-def test_the_home_page_asks_for_few_scripts_and_no_whole_catalogue(browser, app_server):
+def _signed_in_phone(browser, url: str):  # noqa: ANN001, ANN202
+    """A phone's browser profile where E1005 has signed in (its first page still open)."""
     context = browser.new_context(**PHONE)
     page = context.new_page()
-    sign_in(page, app_server.url, "E1005")
+    sign_in(page, url, "E1005")
     expect(page.locator("#home-name")).to_be_visible()
+    return context, page
+
+
+def _open_home(context, url: str) -> list:  # noqa: ANN001
+    """Open the home page in a new page of ``context``; every response it received."""
     home = context.new_page()
-    responses = []
+    responses: list = []
     home.on("response", lambda response: responses.append(response))
-    home.goto(app_server.url + "/")
+    home.goto(url + "/")
     expect(home.locator("#home-name")).to_be_visible()
     home.wait_for_load_state("load")
+    return responses
+
+
+def test_the_home_page_asks_for_few_scripts_and_no_whole_catalogue(browser, app_server):
+    context, _ = _signed_in_phone(browser, app_server.url)
+    responses = _open_home(context, app_server.url)
     scripts = [r for r in responses if r.request.resource_type == "script"]
     styles = [r for r in responses if r.request.resource_type == "stylesheet"]
     assert 0 < len(scripts) <= MAX_SCRIPTS, [r.url.rsplit("/", 1)[-1] for r in scripts]
@@ -41,17 +53,9 @@ def test_a_repeat_visit_takes_built_files_from_the_service_worker_and_the_page_f
     """Item 8: the content-hashed JS/CSS are kept by the service worker (a repeat visit on a slow
     network downloads almost nothing); the page itself always comes from the server, so nothing
     is stale after a deploy (new builds bring new file names)."""
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    sign_in(page, app_server.url, "E1005")
-    expect(page.locator("#home-name")).to_be_visible()
+    context, page = _signed_in_phone(browser, app_server.url)
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)  # installed and claimed this page
-    again = context.new_page()
-    responses = []
-    again.on("response", lambda response: responses.append(response))
-    again.goto(app_server.url + "/")
-    expect(again.locator("#home-name")).to_be_visible()
-    again.wait_for_load_state("load")
+    responses = _open_home(context, app_server.url)
     document = next(r for r in responses if r.request.resource_type == "document")
     assert not document.from_service_worker, "the page must come from the server"
     built = [r for r in responses if "/assets/" in r.url and r.request.resource_type in ("script", "stylesheet")]
